@@ -1,0 +1,47 @@
+# Two commands set everything up on a fresh machine: `make run` and `make test`.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+.PHONY: run test lint lock browser migrate seed clean
+
+$(BIN)/.installed: requirements.lock
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet --requirement requirements.lock
+	touch $@
+
+## run: install, migrate, load the demo catalogue, serve on http://127.0.0.1:8000 (SQLite, no keys)
+run: export DEBUG = 1
+run: $(BIN)/.installed
+	$(BIN)/python manage.py migrate --no-input
+	$(BIN)/python manage.py seed_demo
+	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+## test: install, then run the whole suite (DATABASE_URL picks the database; SQLite by default)
+test: $(BIN)/.installed browser
+	$(BIN)/ruff check .
+	$(BIN)/python manage.py makemigrations --check --dry-run --settings=tests.settings
+	$(BIN)/pytest -n 2 --dist loadfile
+
+## browser: Debian's chromium for the browser tests (installed when missing and we may)
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core >/dev/null; \
+	  else echo "Browser tests need Debian's chromium: sudo apt-get install chromium"; fi; }
+
+lint: $(BIN)/.installed
+	$(BIN)/ruff check .
+
+## lock: re-pin every dependency after changing pyproject.toml
+lock:
+	rm -rf /tmp/proceeds-lock && $(PYTHON) -m venv /tmp/proceeds-lock
+	/tmp/proceeds-lock/bin/pip install --quiet ".[dev]"
+	/tmp/proceeds-lock/bin/pip freeze --exclude-editable | grep -v '^proceeds' > requirements.lock
+
+clean:
+	rm -rf $(VENV) staticfiles db.sqlite3 media

@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class DonationsConfig(AppConfig):
+    """The proceeds ledger, disbursements and transparency (grows with the ledger issue)."""
+
+    name = "donations"
+    verbose_name = _("Donations and proceeds")

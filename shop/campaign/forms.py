@@ -1,0 +1,27 @@
+from django import forms
+
+from shop.campaign.models import CampaignPage, RightsSection
+
+
+class CampaignPageForm(forms.ModelForm):
+    class Meta:
+        model = CampaignPage
+        exclude = ["updated_at"]
+        widgets = {
+            name: forms.Textarea(attrs={"rows": 4})
+            for name in (
+                "lead_en", "lead_uk", "merch_intro_en", "merch_intro_uk", "background_en",
+                "background_uk", "organisers_message_en", "organisers_message_uk",
+                "statement_en", "statement_uk",
+            )
+        }
+
+
+RightsSectionFormSet = forms.inlineformset_factory(
+    CampaignPage,
+    RightsSection,
+    fields=["position", "title_en", "title_uk", "body_en", "body_uk"],
+    widgets={"body_en": forms.Textarea(attrs={"rows": 5}), "body_uk": forms.Textarea(attrs={"rows": 5})},
+    extra=1,
+    can_delete=True,
+)

@@ -1,0 +1,74 @@
+"""Template tags for sharing and languages: Open Graph URLs, share links, switcher."""
+
+from __future__ import annotations
+
+from urllib.parse import quote, urlencode
+
+from django import template
+from django.conf import settings
+from django.templatetags.static import static
+from django.urls import translate_url
+from django.utils.translation import get_language
+
+register = template.Library()
+
+
+def _absolute(request, url: str) -> str:
+    if url.startswith(("http://", "https://")):
+        return url
+    if request is not None:
+        return request.build_absolute_uri(url)
+    return settings.SITE_URL.rstrip("/") + url
+
+
+@register.simple_tag(takes_context=True)
+def absolute_url(context, url: str) -> str:
+    """An absolute address for Open Graph tags and share links."""
+    return _absolute(context.get("request"), url)
+
+
+@register.simple_tag(takes_context=True)
+def absolute_static(context, path: str) -> str:
+    return _absolute(context.get("request"), static(path))
+
+
+@register.simple_tag(takes_context=True)
+def share_links(context, url: str, text: str) -> list[dict[str, str]]:
+    """Links that open each network's own share dialog; no scripts, no trackers."""
+    page_url = _absolute(context.get("request"), url)
+    hashtag = context.get("campaign_hashtag", "#territoriesarepeople").lstrip("#")
+    return [
+        {"name": "Facebook", "icon": "fab fa-facebook",
+         "href": "https://www.facebook.com/sharer/sharer.php?" + urlencode({"u": page_url})},
+        {"name": "X", "icon": "fab fa-twitter",
+         "href": "https://twitter.com/intent/tweet?" + urlencode({"url": page_url, "text": text, "hashtags": hashtag})},
+        {"name": "Telegram", "icon": "fab fa-telegram",
+         "href": "https://t.me/share/url?" + urlencode({"url": page_url, "text": f"{text} #{hashtag}"})},
+        {"name": "WhatsApp", "icon": "fab fa-whatsapp",
+         "href": "https://wa.me/?" + urlencode({"text": f"{text} {page_url} #{hashtag}"})},
+        {"name": "Email", "icon": "fas fa-envelope",
+         "href": f"mailto:?subject={quote(text)}&body={quote(page_url)}"},
+    ]
+
+
+@register.simple_tag(takes_context=True)
+def language_links(context) -> list[dict[str, object]]:
+    """The current page in each language, for the switcher and hreflang links."""
+    request = context.get("request")
+    path = request.get_full_path() if request is not None else "/"
+    current = get_language()
+    return [
+        {
+            "code": code,
+            "name": name,
+            "url": translate_url(path, code),
+            "absolute_url": _absolute(request, translate_url(path, code)),
+            "active": code == current,
+        }
+        for code, name in settings.LANGUAGES
+    ]
+
+
+@register.simple_tag
+def og_locale() -> str:
+    return {"uk": "uk_UA", "en": "en_GB"}.get(get_language() or "uk", "uk_UA")

@@ -1,0 +1,22 @@
+"""URLs: the storefront under a language prefix (/uk/, /en/), machine endpoints without."""
+
+from django.apps import apps
+from django.conf import settings
+from django.conf.urls.i18n import i18n_patterns
+from django.urls import include, path
+from django.views.i18n import set_language
+from django.views.static import serve
+
+urlpatterns = [
+    path("i18n/setlang/", set_language, name="set_language"),
+]
+
+urlpatterns += i18n_patterns(
+    path("", include("shop.campaign.urls")),
+    path("dashboard/campaign/", include("shop.campaign.dashboard")),
+    path("", include(apps.get_app_config("oscar").urls[0])),
+    prefix_default_language=True,
+)
+
+if settings.SERVE_MEDIA:
+    urlpatterns += [path(f"{settings.MEDIA_URL.strip('/')}/<path:path>", serve, {"document_root": settings.MEDIA_ROOT})]

@@ -1,0 +1,51 @@
+import pytest
+from django.core.cache import cache
+
+from tests import factories
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Tests never see each other's cached pages or thumbnails."""
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def ukraine(db):
+    return factories.CountryFactory(iso_3166_1_a2="UA")
+
+
+@pytest.fixture
+def shipping_methods(db, ukraine):
+    germany = factories.CountryFactory(iso_3166_1_a2="DE")
+    factories.WeightBasedFactory(code="ua", name="Ukraine — Nova Poshta", countries=[ukraine])
+    factories.WeightBasedFactory(
+        code="eu", name="European Union — tracked post", countries=[germany],
+        bands=[("0.5", "6.00"), ("5", "18.00")],
+    )
+    return {"UA": ukraine, "DE": germany}
+
+
+@pytest.fixture
+def tshirt(db):
+    """A t-shirt with three sizes, one of them sold out."""
+    parent = factories.ParentProductFactory(title="T-shirt Territories are people")
+    factories.ProductImageFactory(product=parent)
+    children = [
+        factories.ChildProductFactory(parent=parent, title=f"Size {size}",
+                                      stock={"num_in_stock": 0 if size == "XL" else 10})
+        for size in ("M", "L", "XL")
+    ]
+    return parent, children
+
+
+@pytest.fixture
+def donation(db):
+    return factories.donation_product()
+
+
+@pytest.fixture
+def campaign_page(db):
+    return factories.campaign_page()
