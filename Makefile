@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run test lint lock browser migrate seed clean
+.PHONY: run test lint lock browser migrate seed clean messages
 
 $(BIN)/.installed: requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -45,3 +45,10 @@ lock:
 
 clean:
 	rm -rf $(VENV) staticfiles db.sqlite3 media
+
+## messages: refresh locale/uk/LC_MESSAGES/django.po from the code and templates, then compile django.mo (needs gettext)
+messages: export DEBUG = 1
+messages: $(BIN)/.installed
+	mkdir -p locale
+	$(BIN)/python manage.py makemessages -l uk --no-obsolete -i ".venv/*" -i "bench/*" -i "tests/*" -i "staticfiles/*" -i "media/*"
+	$(BIN)/python manage.py compilemessages -l uk -i ".venv/*"

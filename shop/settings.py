@@ -54,7 +54,7 @@ def env_int(name: str, default: int) -> int:
 
 DEBUG = env_bool("DEBUG", False)
 
-_DEVELOPMENT_SECRET_KEY = "django-insecure-development-only-never-use-in-production"
+_DEVELOPMENT_SECRET_KEY = "django-insecure-development-only-never-use-in-production"  # noqa: S105 -- DEBUG only
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
 if not SECRET_KEY:
     if not DEBUG:
@@ -360,7 +360,7 @@ SHOP_CURRENCY = os.environ.get("SHOP_CURRENCY", "EUR").strip().upper()
 if len(SHOP_CURRENCY) != 3 or not SHOP_CURRENCY.isalpha():
     raise ImproperlyConfigured(f"SHOP_CURRENCY must be an ISO 4217 code such as EUR, not {SHOP_CURRENCY!r}")
 
-OSCAR_SHOP_NAME = "Territories are people"
+OSCAR_SHOP_NAME = _("Territories are people")
 OSCAR_SHOP_TAGLINE = _("Merch that helps people under occupation")
 OSCAR_HOMEPAGE = reverse_lazy("campaign:home")
 OSCAR_DEFAULT_CURRENCY = SHOP_CURRENCY

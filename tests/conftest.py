@@ -1,5 +1,6 @@
 import pytest
 from django.core.cache import cache
+from django.utils import translation
 
 from tests import factories
 
@@ -10,6 +11,13 @@ def _fresh_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """URLs reversed in tests are the English ones, and messages read in English."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture

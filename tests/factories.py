@@ -29,6 +29,7 @@ WeightBased = get_model("shipping", "WeightBased")
 class PartnerFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Partner
+        skip_postgeneration_save = True
         django_get_or_create = ("code",)
 
     name = "Kyiv print studio"
@@ -38,6 +39,7 @@ class PartnerFactory(factory.django.DjangoModelFactory):
 class ProductClassFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = ProductClass
+        skip_postgeneration_save = True
         django_get_or_create = ("slug",)
 
     name = "Poster"
@@ -58,6 +60,7 @@ class ProductFactory(factory.django.DjangoModelFactory):
 
     class Meta:
         model = Product
+        skip_postgeneration_save = True
 
     title = factory.Sequence(lambda n: f"Poster no. {n}")
     structure = Product.STANDALONE
@@ -86,6 +89,7 @@ class ParentProductFactory(ProductFactory):
 class ChildProductFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Product
+        skip_postgeneration_save = True
 
     structure = Product.CHILD
     parent = factory.SubFactory(ParentProductFactory)
@@ -103,6 +107,7 @@ class ChildProductFactory(factory.django.DjangoModelFactory):
 class StockRecordFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = StockRecord
+        skip_postgeneration_save = True
 
     partner = factory.SubFactory(PartnerFactory)
     partner_sku = factory.Sequence(lambda n: f"SKU-{n:05d}")
@@ -115,6 +120,7 @@ class StockRecordFactory(factory.django.DjangoModelFactory):
 class ProductImageFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = ProductImage
+        skip_postgeneration_save = True
 
     product = factory.SubFactory(ProductFactory)
     original = factory.django.ImageField(width=64, height=64, color="blue", filename="product.png")
@@ -124,6 +130,7 @@ class ProductImageFactory(factory.django.DjangoModelFactory):
 class CategoryFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Category
+        skip_postgeneration_save = True
 
     name = factory.Sequence(lambda n: f"Category {n}")
 
@@ -135,6 +142,7 @@ class CategoryFactory(factory.django.DjangoModelFactory):
 class CountryFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Country
+        skip_postgeneration_save = True
         django_get_or_create = ("iso_3166_1_a2",)
 
     iso_3166_1_a2 = "UA"
@@ -152,6 +160,7 @@ class WeightBasedFactory(factory.django.DjangoModelFactory):
 
     class Meta:
         model = WeightBased
+        skip_postgeneration_save = True
         django_get_or_create = ("code",)
 
     code = "ua"
@@ -161,8 +170,9 @@ class WeightBasedFactory(factory.django.DjangoModelFactory):
     @factory.post_generation
     def bands(self, create, extracted, **kwargs):
         if create and not self.bands.exists():
-            for upper_limit, charge in extracted or [(Decimal("0.5"), Decimal("3.00")), (Decimal("5"), Decimal("6.00"))]:
-                WeightBand.objects.create(method=self, upper_limit=upper_limit, charge=charge)
+            bands = extracted or [("0.5", "3.00"), ("5", "6.00")]
+            for upper_limit, charge in bands:
+                WeightBand.objects.create(method=self, upper_limit=Decimal(upper_limit), charge=Decimal(charge))
 
     @factory.post_generation
     def countries(self, create, extracted, **kwargs):

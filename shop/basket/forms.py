@@ -1,8 +1,11 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 from oscar.apps.basket import forms as oscar_forms
+from oscar.core.loading import get_model
 
 from shop.donation import DONATION_AMOUNT_OPTION_CODE, donation_limits, is_donation, parse_donation_amount
+
+ProductAttributeValue = get_model("catalogue", "ProductAttributeValue")
 
 
 class DonationAmountField(forms.CharField):
@@ -13,6 +16,30 @@ class DonationAmountField(forms.CharField):
         return parse_donation_amount(value)
 
 
+# The attributes that tell one variant from another; weight and the like are
+# shipping details, not choices a supporter makes.
+VARIANT_ATTRIBUTE_CODES = ("colour", "size")
+
+
+def variant_choices(children) -> list[tuple[int, str]]:
+    """('Black, M') for each child, in the attribute options' own order (S before M before L).
+
+    One query over all the children's values, whatever the number of variants.
+    """
+    values = (
+        ProductAttributeValue.objects.filter(product__in=children, attribute__code__in=VARIANT_ATTRIBUTE_CODES)
+        .select_related("attribute", "value_option")
+        .order_by("attribute__code")
+    )
+    labels: dict[int, list[str]] = {}
+    order: dict[int, list[int]] = {}
+    for value in values:
+        labels.setdefault(value.product_id, []).append(str(value.value_as_text))
+        order.setdefault(value.product_id, []).append(value.value_option_id or 0)
+    ordered = sorted(children, key=lambda child: (order.get(child.id, []), child.id))
+    return [(child.id, ", ".join(labels.get(child.id, [])) or child.get_title()) for child in ordered]
+
+
 class AddToBasketForm(oscar_forms.AddToBasketForm):
     def __init__(self, basket, product, *args, **kwargs):
         super().__init__(basket, product, *args, **kwargs)
@@ -21,6 +48,13 @@ class AddToBasketForm(oscar_forms.AddToBasketForm):
             self.fields["quantity"].initial = 1
             self.fields["quantity"].widget = forms.HiddenInput()
             self.fields["quantity"].max_value = 1
+
+    def _create_parent_product_fields(self, product):
+        super()._create_parent_product_fields(product)
+        field = self.fields["child_id"]
+        known = {int(value) for value, _label in field.choices}
+        children = [child for child in product.get_public_children() if child.id in known]
+        field.choices = variant_choices(children)
 
     def _add_option_field(self, product, option):
         if option.code != DONATION_AMOUNT_OPTION_CODE:

@@ -1,4 +1,7 @@
-from oscar.apps.basket.abstract_models import AbstractBasket
+from django.utils.translation import gettext
+from oscar.apps.basket.abstract_models import AbstractBasket, AbstractLine
+
+from shop.donation import is_donation
 
 
 class Basket(AbstractBasket):
@@ -10,6 +13,15 @@ class Basket(AbstractBasket):
         the price had changed.
         """
         return self.strategy.fetch_for_product_with_options(product, options or [])
+
+
+class Line(AbstractLine):
+    @property
+    def description(self):
+        # "A gift (Amount = '25.00')" reads like a product option; a gift is a gift.
+        if is_donation(self.product):
+            return gettext("Donation to the aid fund")
+        return super().description
 
 
 from oscar.apps.basket.models import *  # noqa: E402, F403 -- Oscar's fork pattern: ours first

@@ -6,7 +6,14 @@ from shop.campaign.models import CampaignPage, RightsSection
 class CampaignPageForm(forms.ModelForm):
     class Meta:
         model = CampaignPage
-        exclude = ["updated_at"]
+        fields = [
+            f"{name}_{language}"
+            for name in (
+                "headline", "lead", "merch_intro", "background", "organisers_message",
+                "statement", "call_to_act", "rights_intro",
+            )
+            for language in ("en", "uk")
+        ] + ["hashtag", "rights_email", "partners_email", "press_email"]
         widgets = {
             name: forms.Textarea(attrs={"rows": 4})
             for name in (

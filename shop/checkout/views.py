@@ -21,3 +21,11 @@ class PaymentDetailsView(oscar_views.PaymentDetailsView):
     def handle_place_order_submission(self, request):
         messages.info(request, _("Card payment is not open yet: your basket is kept."))
         return redirect("checkout:preview")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        user = self.request.user
+        context["confirmation_email"] = (
+            user.email if user.is_authenticated else self.checkout_session.get_guest_email()
+        )
+        return context

@@ -1,6 +1,5 @@
-from django.conf import settings
-
 import oscar.apps.search.apps as apps
+from django.conf import settings
 
 
 class SearchConfig(apps.SearchConfig):

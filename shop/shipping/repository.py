@@ -9,17 +9,26 @@ from __future__ import annotations
 
 from typing import Any
 
-from oscar.apps.shipping import repository
+from django.utils.translation import gettext_lazy as _
+from oscar.apps.shipping import methods, repository
 from oscar.core.loading import get_model
 
 WeightBased = get_model("shipping", "WeightBased")
+
+
+class ChargedAtCheckout(methods.Free):
+    """The basket's estimate when no method is configured yet: no invented price."""
+
+    code = "charged-at-checkout"
+    name = _("Shipping is worked out at checkout")
 
 
 class Repository(repository.Repository):
     def get_available_shipping_methods(
         self, basket: Any, shipping_addr: Any = None, **kwargs: Any
     ) -> list[Any]:
-        methods = WeightBased.objects.prefetch_related("bands").order_by("code")
+        available = WeightBased.objects.prefetch_related("bands").order_by("code")
         if shipping_addr is not None:
-            methods = methods.filter(countries=shipping_addr.country_id)
-        return list(methods)
+            return list(available.filter(countries=shipping_addr.country_id))
+        # No address yet (the basket page's estimate): any method will do.
+        return list(available) or [ChargedAtCheckout()]

@@ -12,7 +12,8 @@ STRONG_KEY = "k" * 20 + "Xy7-secret-" + "q" * 30
 
 
 def run_django(env_overrides: dict[str, str], *args: str) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DEBUG", "ALLOWED_HOSTS"}}
+    ignored = {"SECRET_KEY", "DEBUG", "ALLOWED_HOSTS", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    env = {k: v for k, v in os.environ.items() if k not in ignored}
     env.update(env_overrides)
     env["DJANGO_SETTINGS_MODULE"] = "shop.settings"
     return subprocess.run(

@@ -38,13 +38,13 @@ def share_links(context, url: str, text: str) -> list[dict[str, str]]:
     page_url = _absolute(context.get("request"), url)
     hashtag = context.get("campaign_hashtag", "#territoriesarepeople").lstrip("#")
     return [
-        {"name": "Facebook", "icon": "fab fa-facebook",
+        {"name": "Facebook", "icon": "",
          "href": "https://www.facebook.com/sharer/sharer.php?" + urlencode({"u": page_url})},
-        {"name": "X", "icon": "fab fa-twitter",
+        {"name": "X", "icon": "",
          "href": "https://twitter.com/intent/tweet?" + urlencode({"url": page_url, "text": text, "hashtags": hashtag})},
-        {"name": "Telegram", "icon": "fab fa-telegram",
+        {"name": "Telegram", "icon": "",
          "href": "https://t.me/share/url?" + urlencode({"url": page_url, "text": f"{text} #{hashtag}"})},
-        {"name": "WhatsApp", "icon": "fab fa-whatsapp",
+        {"name": "WhatsApp", "icon": "",
          "href": "https://wa.me/?" + urlencode({"text": f"{text} {page_url} #{hashtag}"})},
         {"name": "Email", "icon": "fas fa-envelope",
          "href": f"mailto:?subject={quote(text)}&body={quote(page_url)}"},

@@ -1,0 +1,34 @@
+"""``manage.py seed_demo``: a shop to click through in development (``make run`` calls it)."""
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from shop.campaign.demo import ensure_demo_staff, load_demo_catalogue
+from shop.campaign.management.commands.setup_shop import describe_created, quiet_stock_alerts
+from shop.campaign.reference_data import ensure_reference_data
+
+
+class Command(BaseCommand):
+    help = (
+        "Load the reference data, a demo catalogue and a staff account with a well-known password. "
+        "Development only: refuses to run unless DEBUG is on. Safe to run repeatedly."
+    )
+
+    def handle(self, *args, **options):
+        # Checked before any write: demo products and a known password have no
+        # place in a live shop's database, not even half-loaded.
+        if not settings.DEBUG:
+            raise CommandError("seed_demo is for development only; it refuses to run with DEBUG off.")
+        with quiet_stock_alerts(), transaction.atomic():
+            created = ensure_reference_data()
+            for kind, count in load_demo_catalogue().items():
+                created[kind] = created.get(kind, 0) + count
+            staff = ensure_demo_staff()
+        if staff is None:  # unreachable while the DEBUG check above stands
+            raise CommandError("The demo staff account is only created with DEBUG on.")
+        email, password = staff
+        self.stdout.write(self.style.SUCCESS(describe_created(created)))
+        self.stdout.write(
+            f"Staff sign-in: http://127.0.0.1:8000/en/dashboard/  email {email}  password {password}"
+        )

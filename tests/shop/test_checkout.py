@@ -1,0 +1,106 @@
+"""Checkout as a guest up to the order preview, with shipping by destination."""
+
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+from oscar.core.loading import get_model
+
+Order = get_model("order", "Order")
+
+ADDRESS = {
+    "first_name": "Olena",
+    "last_name": "Test",
+    "line1": "Khreshchatyk 1",
+    "line4": "Kyiv",
+    "postcode": "01001",
+    "phone_number": "",
+}
+
+
+def add_to_basket(client, product, **data):
+    client.post(reverse("basket:add", kwargs={"pk": product.pk}), {"quantity": 1, **data})
+
+
+def guest_checkout_to_preview(client, country_code="UA"):
+    response = client.post(reverse("checkout:index"), {"username": "supporter@example.org", "options": "anonymous"})
+    assert response.status_code == 302, response.content[:500]
+    response = client.post(reverse("checkout:shipping-address"), {**ADDRESS, "country": country_code})
+    assert response.status_code == 302, response.context["form"].errors if response.context else response
+    return response
+
+
+@pytest.mark.django_db
+def test_guest_reaches_the_preview_with_ukrainian_shipping(client, tshirt, shipping_methods):
+    parent, children = tshirt
+    add_to_basket(client, parent, child_id=children[0].pk)
+    guest_checkout_to_preview(client, "UA")
+    # The only method for Ukraine is chosen for the customer, who lands on the preview.
+    preview = client.get(reverse("checkout:shipping-method"), follow=True)
+    assert preview.redirect_chain[-1][0] == reverse("checkout:preview")
+    html = preview.content.decode()
+    assert "supporter@example.org" in html
+    assert "Khreshchatyk 1" in html
+    assert preview.context["order_total"].incl_tax == Decimal("32.00")  # 29.00 + 3.00 for 0.3 kg to Ukraine
+
+
+@pytest.mark.django_db
+def test_shipping_to_the_eu_uses_the_eu_rates(client, tshirt, shipping_methods):
+    parent, children = tshirt
+    add_to_basket(client, parent, child_id=children[0].pk)
+    guest_checkout_to_preview(client, "DE")
+    preview = client.get(reverse("checkout:shipping-method"), follow=True)
+    assert preview.redirect_chain[-1][0] == reverse("checkout:preview")
+    assert preview.context["shipping_method"].code == "eu"
+    assert preview.context["order_total"].incl_tax == Decimal("35.00")  # 29.00 + 6.00 for 0.3 kg to Germany
+
+
+@pytest.mark.django_db
+def test_a_country_without_shipping_is_not_offered(client, tshirt, shipping_methods):
+    from tests.factories import CountryFactory
+
+    CountryFactory(iso_3166_1_a2="RU", is_shipping_country=False)
+    parent, children = tshirt
+    add_to_basket(client, parent, child_id=children[0].pk)
+    client.post(reverse("checkout:index"), {"username": "supporter@example.org", "options": "anonymous"})
+    response = client.post(reverse("checkout:shipping-address"), {**ADDRESS, "country": "RU"})
+    assert response.status_code == 200
+    assert "country" in response.context["form"].errors
+
+
+@pytest.mark.django_db
+def test_a_gift_alone_needs_no_shipping(client, donation, shipping_methods):
+    add_to_basket(client, donation, **{"donation-amount": "50"})
+    client.post(reverse("checkout:index"), {"username": "supporter@example.org", "options": "anonymous"})
+    # No address is asked for: Oscar skips the shipping steps when nothing ships.
+    preview = client.get(reverse("checkout:shipping-address"), follow=True)
+    assert preview.redirect_chain[-1][0] == reverse("checkout:preview")
+    assert "shipping_address" not in preview.context or preview.context["shipping_address"] is None
+    assert preview.context["order_total"].incl_tax == Decimal("50.00")
+
+
+@pytest.mark.django_db
+def test_the_preview_is_the_end_until_card_payment_opens(client, tshirt, shipping_methods):
+    parent, children = tshirt
+    add_to_basket(client, parent, child_id=children[0].pk)
+    guest_checkout_to_preview(client)
+    client.get(reverse("checkout:shipping-method"))
+    response = client.post(reverse("checkout:preview"), {"action": "place_order"})
+    assert response.status_code == 302
+    assert response["Location"] == reverse("checkout:preview")
+    assert Order.objects.count() == 0
+    assert client.get(reverse("basket:summary")).context["basket"].num_lines == 1
+
+
+@pytest.mark.django_db
+def test_signed_in_customer_reaches_the_preview(client, tshirt, shipping_methods, django_user_model):
+    user = django_user_model.objects.create_user(username="olena", email="olena@example.org", password="pw-123456")
+    client.force_login(user)
+    parent, children = tshirt
+    add_to_basket(client, parent, child_id=children[1].pk)
+    response = client.get(reverse("checkout:index"))
+    assert response.status_code == 302  # signed in: straight to the address
+    client.post(reverse("checkout:shipping-address"), {**ADDRESS, "country": "UA"})
+    preview = client.get(reverse("checkout:shipping-method"), follow=True)
+    assert preview.redirect_chain[-1][0] == reverse("checkout:preview")
+    assert preview.context["order_total"].incl_tax == Decimal("32.00")

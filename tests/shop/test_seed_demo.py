@@ -1,0 +1,166 @@
+"""seed_demo and setup_shop: a complete, browsable shop that is loaded once however often they run."""
+
+from decimal import Decimal
+from io import StringIO
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import CommandError, call_command
+from oscar.core.loading import get_model
+
+from shop.campaign.models import CampaignPage
+from shop.donation import DONATION_PRODUCT_CLASS_SLUG
+
+Category = get_model("catalogue", "Category")
+Country = get_model("address", "Country")
+Product = get_model("catalogue", "Product")
+ProductImage = get_model("catalogue", "ProductImage")
+StockRecord = get_model("partner", "StockRecord")
+WeightBased = get_model("shipping", "WeightBased")
+
+COUNTED_MODELS = (Product, StockRecord, ProductImage, Category, WeightBased, Country, CampaignPage)
+
+
+def row_counts() -> dict[str, int]:
+    return {model.__name__: model.objects.count() for model in COUNTED_MODELS}
+
+
+def seed_demo() -> str:
+    out = StringIO()
+    call_command("seed_demo", stdout=out)
+    return out.getvalue()
+
+
+@pytest.fixture
+def debug(settings):
+    # pytest-django turns DEBUG off for tests; seed_demo only runs with it on.
+    settings.DEBUG = True
+
+
+@pytest.mark.django_db
+def test_second_run_creates_nothing(debug):
+    """Running seed_demo twice leaves every counted table exactly as the first run left it."""
+    first_output = seed_demo()
+    after_first = row_counts()
+    second_output = seed_demo()
+
+    assert row_counts() == after_first
+    assert "Created:" in first_output
+    assert "Nothing to create" in second_output
+    assert "password proceeds-demo" in second_output
+
+
+@pytest.mark.django_db
+def test_setup_shop_after_seed_demo_creates_nothing(debug):
+    """setup_shop is safe to run on a database that already has everything."""
+    seed_demo()
+    before = row_counts()
+    out = StringIO()
+
+    call_command("setup_shop", stdout=out)
+
+    assert row_counts() == before
+    assert "Nothing to create" in out.getvalue()
+
+
+@pytest.mark.django_db
+def test_catalogue_is_browsable_with_images(debug):
+    """At least eight products are browsable and every one of them has an image."""
+    seed_demo()
+    browsable = Product.objects.browsable()
+
+    assert browsable.count() >= 8
+    assert list(browsable.filter(images__isnull=True)) == []
+
+
+@pytest.mark.django_db
+def test_parent_products_have_stocked_public_children(debug):
+    """Each parent offers at least two public variants, each priced by one stock record."""
+    seed_demo()
+    parents = Product.objects.filter(structure=Product.PARENT)
+
+    assert parents.count() == 3
+    for parent in parents:
+        children = parent.children.public()
+        assert children.count() >= 2, parent
+        for child in children:
+            assert child.stockrecords.count() == 1, child
+            assert {value.attribute.code for value in child.get_attribute_values()} >= {"size", "colour", "weight"}
+
+
+@pytest.mark.django_db
+def test_exactly_one_variant_is_sold_out(debug):
+    """The demo shows a sold-out variant on purpose, and only one."""
+    seed_demo()
+
+    sold_out = StockRecord.objects.filter(num_in_stock=0)
+
+    assert [record.product.structure for record in sold_out] == [Product.CHILD]
+
+
+@pytest.mark.django_db
+def test_donation_product_has_one_stock_record_and_needs_no_shipping(debug, settings):
+    """The donation has the one stock record Oscar's basket needs, at the aid fund, and ships nothing."""
+    seed_demo()
+    donation = Product.objects.get(upc="DONATION")
+
+    assert donation.product_class.slug == DONATION_PRODUCT_CLASS_SLUG
+    assert donation.product_class.requires_shipping is False
+    assert donation.is_discountable is False
+    [record] = donation.stockrecords.all()
+    assert record.partner.code == "aid-fund"
+    assert record.price == Decimal(settings.DONATION_MIN_AMOUNT)
+    assert record.num_in_stock is None
+    assert donation.images.exists()
+
+
+@pytest.mark.django_db
+def test_shipping_reaches_ukraine_europe_and_world_but_not_russia(debug):
+    """UA, DE and US each have a shipping method; RU and BY have none and are not shipping countries."""
+    seed_demo()
+
+    assert list(WeightBased.objects.filter(countries="UA").values_list("code", flat=True)) == ["ua"]
+    assert list(WeightBased.objects.filter(countries="DE").values_list("code", flat=True)) == ["eu"]
+    assert list(WeightBased.objects.filter(countries="US").values_list("code", flat=True)) == ["world"]
+    assert not WeightBased.objects.filter(countries__in=["RU", "BY"]).exists()
+    assert not Country.objects.filter(iso_3166_1_a2__in=["RU", "BY"], is_shipping_country=True).exists()
+    assert Country.objects.first().iso_3166_1_a2 == "UA"
+
+
+@pytest.mark.django_db
+def test_staff_edits_survive_a_second_run(debug):
+    """A re-run neither rewrites the campaign page nor a shipping zone staff changed."""
+    seed_demo()
+    CampaignPage.objects.update(headline_en="Edited by staff")
+    eu = WeightBased.objects.get(code="eu")
+    eu.bands.all().delete()
+    eu.countries.remove("FR")
+
+    seed_demo()
+
+    assert CampaignPage.objects.get().headline_en == "Edited by staff"
+    assert not eu.bands.exists()
+    assert not eu.countries.filter(iso_3166_1_a2="FR").exists()
+
+
+@pytest.mark.django_db
+def test_demo_staff_account_can_sign_in(debug, settings):
+    """The demo staff account exists as a superuser with the documented password."""
+    seed_demo()
+
+    user = get_user_model().objects.get(email=settings.DEMO_STAFF_EMAIL)
+
+    assert user.is_staff and user.is_superuser and user.is_active
+    assert user.check_password("proceeds-demo")
+
+
+@pytest.mark.django_db
+def test_refuses_without_debug(settings):
+    """Without DEBUG nothing is loaded: no demo products, no account with a known password."""
+    settings.DEBUG = False
+
+    with pytest.raises(CommandError):
+        seed_demo()
+
+    assert not Product.objects.exists()
+    assert not get_user_model().objects.filter(email=settings.DEMO_STAFF_EMAIL).exists()
