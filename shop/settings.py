@@ -9,6 +9,7 @@ Every variable read here is documented in README.md.
 from __future__ import annotations
 
 import os
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 import dj_database_url
@@ -385,6 +386,12 @@ THUMBNAIL_PRESERVE_FORMAT = True
 # Amount limits for a gift of the supporter's choosing, in the shop currency.
 DONATION_MIN_AMOUNT = os.environ.get("DONATION_MIN_AMOUNT", "2.00")
 DONATION_MAX_AMOUNT = os.environ.get("DONATION_MAX_AMOUNT", "5000.00")
+try:
+    _limits = (Decimal(DONATION_MIN_AMOUNT), Decimal(DONATION_MAX_AMOUNT))
+except InvalidOperation as exc:
+    raise ImproperlyConfigured("DONATION_MIN_AMOUNT and DONATION_MAX_AMOUNT must be amounts such as 2.00") from exc
+if not Decimal("0") < _limits[0] < _limits[1]:
+    raise ImproperlyConfigured("DONATION_MIN_AMOUNT must be above zero and below DONATION_MAX_AMOUNT")
 # The public address of the site, for share links and Open Graph tags when a
 # page is rendered outside a request (emails); requests use their own host.
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")

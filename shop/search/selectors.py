@@ -28,7 +28,7 @@ def browsable_products(*, category: Any = None, sort: str = DEFAULT_SORT) -> Que
     products = Product.objects.browsable()
     if category is not None:
         products = products.filter(
-            categories__in=Category.get_tree(category).filter(is_public=True)
+            categories__in=Category.objects.get_tree(category).filter(is_public=True)
         ).distinct()
     return with_card_data(products).order_by(*SORT_ORDERS.get(sort, SORT_ORDERS[DEFAULT_SORT]))
 

@@ -30,6 +30,9 @@ def run_django(env_overrides: dict[str, str], *args: str) -> subprocess.Complete
         ({"DEBUG": "0", "SECRET_KEY": STRONG_KEY}, "ALLOWED_HOSTS is not set"),
         ({"DEBUG": "maybe"}, "DEBUG must be a boolean"),
         ({"DEBUG": "1", "SHOP_CURRENCY": "euro"}, "SHOP_CURRENCY must be"),
+        ({"DEBUG": "1", "DONATION_MIN_AMOUNT": "ten"}, "must be amounts"),
+        ({"DEBUG": "1", "DONATION_MIN_AMOUNT": "50", "DONATION_MAX_AMOUNT": "20"}, "must be above zero"),
+        ({"DEBUG": "1", "SEARCH_URL": "http://localhost:9200"}, "SEARCH_URL must start with"),
     ],
 )
 def test_refuses_to_start_when_misconfigured(overrides, message):
