@@ -136,7 +136,7 @@ class CategoryFactory(factory.django.DjangoModelFactory):
 
     @classmethod
     def _create(cls, model_class, *args, **kwargs):
-        return model_class.objects.add_root(**kwargs)
+        return model_class.objects.add_root(kwargs)
 
 
 class CountryFactory(factory.django.DjangoModelFactory):
