@@ -99,7 +99,7 @@ INSTALLED_APPS = [
     "shop.checkout.apps.CheckoutConfig",
     "oscar.apps.address.apps.AddressConfig",
     "shop.shipping.apps.ShippingConfig",
-    "oscar.apps.catalogue.apps.CatalogueConfig",
+    "shop.catalogue.apps.CatalogueConfig",
     "oscar.apps.catalogue.reviews.apps.CatalogueReviewsConfig",
     "oscar.apps.communication.apps.CommunicationConfig",
     "shop.partner.apps.PartnerConfig",
@@ -133,11 +133,12 @@ INSTALLED_APPS = [
     "donations.apps.DonationsConfig",
 ]
 
-# These forks change behaviour only (basket options, shipping repository), not
+# These forks change behaviour only (product page, basket options, shipping), not
 # models, so their migrations stay Oscar's own: an Oscar upgrade brings them
 # without copying them here. The partner fork adds a column and owns its
 # migrations, as oscar_fork_app sets up.
 MIGRATION_MODULES = {
+    "catalogue": "oscar.apps.catalogue.migrations",
     "basket": "oscar.apps.basket.migrations",
     "shipping": "oscar.apps.shipping.migrations",
 }

@@ -2,6 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from oscar.apps.basket import forms as oscar_forms
 from oscar.core.loading import get_model
+from oscar.forms import widgets
 
 from shop.donation import DONATION_AMOUNT_OPTION_CODE, donation_limits, is_donation, parse_donation_amount
 
@@ -50,11 +51,23 @@ class AddToBasketForm(oscar_forms.AddToBasketForm):
             self.fields["quantity"].max_value = 1
 
     def _create_parent_product_fields(self, product):
-        super()._create_parent_product_fields(product)
-        field = self.fields["child_id"]
-        known = {int(value) for value, _label in field.choices}
-        children = [child for child in product.get_public_children() if child.id in known]
-        field.choices = variant_choices(children)
+        """The variant menu, from prefetched variants and one query for their labels.
+
+        Oscar's version asks the database for each variant's description and
+        stock in turn; on a t-shirt with a dozen sizes and colours that is most
+        of the product page's time.
+        """
+        children = list(product.get_public_children())
+        unavailable = [
+            child.id
+            for child in children
+            if not self.basket.strategy.fetch_for_product(child).availability.is_available_to_buy
+        ]
+        self.fields["child_id"] = forms.ChoiceField(
+            choices=variant_choices(children),
+            label=_("Variant"),
+            widget=widgets.AdvancedSelect(disabled_values=unavailable),
+        )
 
     def _add_option_field(self, product, option):
         if option.code != DONATION_AMOUNT_OPTION_CODE:

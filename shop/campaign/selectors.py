@@ -68,10 +68,10 @@ def campaign_content(language: str | None = None) -> CampaignContent | None:
     )
 
 
-def featured_products() -> list:
-    """The newest public merch for the home page (a fixed number of queries)."""
+def featured_products():
+    """The newest public merch for the home page (lazy; a fixed number of queries when read)."""
     products = Product.objects.browsable().exclude(product_class__slug="donation")
-    return list(with_card_data(products).order_by("-date_created", "-id")[:FEATURED_PRODUCT_COUNT])
+    return with_card_data(products).order_by("-date_created", "-id")[:FEATURED_PRODUCT_COUNT]
 
 
 def donation_product():

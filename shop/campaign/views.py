@@ -1,6 +1,7 @@
 from django.views.generic import TemplateView
 
 from shop.campaign.selectors import campaign_content, donation_product, featured_products
+from shop.catalogue.freshness import GRID_CACHE_SECONDS, catalogue_version
 
 
 class HomeView(TemplateView):
@@ -13,6 +14,8 @@ class HomeView(TemplateView):
         context.update(
             campaign=campaign_content(),
             products=featured_products(),
+            catalogue_version=catalogue_version(),
+            grid_cache_seconds=GRID_CACHE_SECONDS,
             donation=donation_product(),
         )
         return context

@@ -18,6 +18,7 @@ from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import ListView
 
+from shop.catalogue.freshness import GRID_CACHE_SECONDS, catalogue_version
 from shop.search.selectors import DEFAULT_SORT, SORT_ORDERS, Category, browsable_products, menu_categories
 
 
@@ -37,6 +38,8 @@ class CatalogueView(ListView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         context.update(
+            catalogue_version=catalogue_version(),
+            grid_cache_seconds=GRID_CACHE_SECONDS,
             summary=self.summary,
             categories=menu_categories(),
             sort_by=self.get_sort(),
@@ -88,4 +91,5 @@ class ProductSearchView(CatalogueView):
         context = super().get_context_data(**kwargs)
         context["query"] = self.get_query()
         context["summary"] = _("Search")
+        context["grid_cache_seconds"] = 0  # free text: not worth a cache entry per query
         return context

@@ -2,6 +2,7 @@
 
 import pytest
 
+from shop.catalogue.freshness import bump_catalogue_version
 from shop.search.views import CatalogueView
 from tests import factories
 
@@ -28,6 +29,7 @@ def test_catalogue_queries_do_not_grow_with_page_size(client, monkeypatch, djang
     make_products(count)
     monkeypatch.setattr(CatalogueView, "paginate_by", count)
     client.get("/en/catalogue/")  # warm thumbnails
+    bump_catalogue_version()  # measure the uncached grid
     with django_assert_max_num_queries(CATALOGUE_QUERY_BOUND):
         response = client.get("/en/catalogue/")
     assert response.status_code == 200
@@ -43,9 +45,32 @@ def test_category_queries_do_not_grow_with_page_size(client, monkeypatch, django
     monkeypatch.setattr(CatalogueView, "paginate_by", count)
     url = category.get_absolute_url()
     client.get(url)
+    bump_catalogue_version()
     with django_assert_max_num_queries(CATALOGUE_QUERY_BOUND):
         response = client.get(url)
     assert len(response.context["products"]) == count
+
+
+@pytest.mark.django_db
+def test_a_cached_grid_is_served_without_product_queries(client, django_assert_max_num_queries):
+    make_products(20)
+    client.get("/en/catalogue/")
+    with django_assert_max_num_queries(4):  # the count for the paginator, the category menu, a session read
+        response = client.get("/en/catalogue/")
+    assert response.content.decode().count('class="product-card"') == 20
+
+
+@pytest.mark.django_db
+def test_a_price_change_shows_at_once_despite_the_cache(client):
+    poster = factories.ProductFactory(title="Poster Speak up", stock={"price": "15.00"})
+    assert "€15.00" in client.get("/en/catalogue/").content.decode()
+    stockrecord = poster.stockrecords.get()
+    stockrecord.price = "17.00"
+    stockrecord.save()
+    html = client.get("/en/catalogue/").content.decode()
+    assert "€17.00" in html
+    assert "€15.00" not in html
+    assert "€17.00" in client.get("/en/").content.decode()
 
 
 @pytest.mark.django_db
@@ -84,7 +109,7 @@ def test_category_page_shows_only_its_products_and_fixes_its_address(client):
 def test_product_page_offers_each_variant_and_marks_sold_out(client, tshirt, django_assert_max_num_queries):
     parent, children = tshirt
     client.get(parent.get_absolute_url())
-    with django_assert_max_num_queries(30):
+    with django_assert_max_num_queries(12):
         response = client.get(parent.get_absolute_url())
     html = response.content.decode()
     assert response.status_code == 200

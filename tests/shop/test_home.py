@@ -7,6 +7,7 @@ import pytest
 from django.urls import reverse
 from django.utils import translation
 
+from shop.catalogue.freshness import bump_catalogue_version
 from tests import factories
 
 CAMPAIGN_TEXT = Path(__file__).resolve().parents[3] / "shared" / "campaign" / "territories-are-people.txt"
@@ -101,5 +102,6 @@ def test_home_query_count_is_bounded(client, django_assert_max_num_queries, camp
     for _ in range(12):
         factories.ProductImageFactory(product=factories.ProductFactory())
     client.get("/en/")  # warm thumbnails
-    with django_assert_max_num_queries(14):
+    bump_catalogue_version()  # measure the uncached grid
+    with django_assert_max_num_queries(12):
         assert client.get("/en/").status_code == 200
