@@ -373,10 +373,20 @@ OSCAR_PRODUCTS_PER_PAGE = 20
 OSCAR_REQUIRED_ADDRESS_FIELDS = ("first_name", "last_name", "line1", "line4", "postcode", "country")
 OSCAR_DASHBOARD_NAVIGATION = OSCAR_DASHBOARD_NAVIGATION + [  # noqa: F405
     {
-        "label": _("Campaign page"),
+        "label": _("Campaign"),
         "icon": "fas fa-bullhorn",
-        "url_name": "campaign-dashboard:page",
-        "access_fn": lambda user, *args: user.is_staff,
+        "children": [
+            {
+                "label": _("Campaign page"),
+                "url_name": "campaign-dashboard:page",
+                "access_fn": lambda user, *args: user.is_staff,
+            },
+            {
+                "label": _("Catalogue in Ukrainian"),
+                "url_name": "campaign-dashboard:translations",
+                "access_fn": lambda user, *args: user.is_staff,
+            },
+        ],
     },
 ]
 THUMBNAIL_DEBUG = False

@@ -1,6 +1,7 @@
 from django.utils.translation import gettext
 from oscar.apps.basket.abstract_models import AbstractBasket, AbstractLine
 
+from shop.catalogue.translation import product_title
 from shop.donation import is_donation
 
 
@@ -21,7 +22,9 @@ class Line(AbstractLine):
         # "A gift (Amount = '25.00')" reads like a product option; a gift is a gift.
         if is_donation(self.product):
             return gettext("Donation to the aid fund")
-        return super().description
+        description = product_title(self.product)
+        options = [f"{attribute.option.name} = {attribute.value}" for attribute in self.attributes.all()]
+        return f"{description} ({', '.join(options)})" if options else description
 
 
 from oscar.apps.basket.models import *  # noqa: E402, F403 -- Oscar's fork pattern: ours first

@@ -28,7 +28,9 @@ from shop.campaign.reference_data import (
     DONATION_UPC,
     FULFILMENT_PARTNER_CODE,
     ensure_category,
+    ensure_category_translation,
     ensure_product_image,
+    ensure_product_translation,
 )
 
 AttributeOption = get_model("catalogue", "AttributeOption")
@@ -41,6 +43,14 @@ StockRecord = get_model("partner", "StockRecord")
 
 DEMO_STAFF_PASSWORD = "proceeds-demo"  # noqa: S105 -- development only; ensure_demo_staff refuses without DEBUG
 
+CATEGORY_NAMES_UK = {
+    "apparel": "Одяг",
+    "t-shirts": "Футболки",
+    "hoodies": "Худі",
+    "bags": "Сумки",
+    "stickers": "Наліпки",
+    "posters": "Постери",
+}
 # (code, name, slug, parent code); parents come before their children.
 CATEGORIES = (
     ("apparel", "Apparel", "apparel", None),
@@ -297,6 +307,7 @@ def load_demo_catalogue() -> dict[str, int]:
     for code, name, slug, parent_code in CATEGORIES:
         categories[code], was_created = ensure_category(code, name, slug, categories.get(parent_code))
         created["categories"] += was_created
+        created["translations"] += ensure_category_translation(categories[code], CATEGORY_NAMES_UK[code])
 
     studio = Partner.objects.get(code=FULFILMENT_PARTNER_CODE)
     product_classes = {product_class.slug: product_class for product_class in ProductClass.objects.all()}
@@ -304,6 +315,7 @@ def load_demo_catalogue() -> dict[str, int]:
     for item in DEMO_PRODUCTS:
         product, was_created = _ensure_product(item, product_classes[item["kind"]], categories[item["category"]])
         created["products"] += was_created
+        created["translations"] += ensure_product_translation(product, item["title_uk"], item["description_uk"])
         if "colours" in item:
             created += _ensure_variants(product, item, studio, options)
         else:

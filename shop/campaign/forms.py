@@ -1,4 +1,5 @@
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from shop.campaign.models import CampaignPage, RightsSection
 
@@ -32,3 +33,14 @@ RightsSectionFormSet = forms.inlineformset_factory(
     extra=1,
     can_delete=True,
 )
+
+
+class ProductTranslationForm(forms.Form):
+    title = forms.CharField(label=_("Ukrainian title"), max_length=255, required=False)
+    description = forms.CharField(
+        label=_("Ukrainian description"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class CategoryTranslationForm(forms.Form):
+    name = forms.CharField(label=_("Ukrainian name"), max_length=255, required=False)

@@ -57,3 +57,38 @@ class RightsSection(models.Model):
 
     def __str__(self) -> str:
         return self.title_en
+
+
+class ProductTranslation(models.Model):
+    """A product's title and description in Ukrainian; the catalogue's own text is English.
+
+    Oscar keeps one title per product; supporters on /uk/ read this one, and a
+    product without a translation shows its English title rather than nothing.
+    """
+
+    product = models.ForeignKey("catalogue.Product", on_delete=models.CASCADE, related_name="translations")
+    language = models.CharField(_("language"), max_length=8, default="uk")
+    title = models.CharField(_("title"), max_length=255)
+    description = models.TextField(_("description"), blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["product", "language"], name="one_product_translation")]
+        verbose_name = _("product translation")
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class CategoryTranslation(models.Model):
+    """A category's name in Ukrainian; the catalogue's own text is English."""
+
+    category = models.ForeignKey("catalogue.Category", on_delete=models.CASCADE, related_name="translations")
+    language = models.CharField(_("language"), max_length=8, default="uk")
+    name = models.CharField(_("name"), max_length=255)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["category", "language"], name="one_category_translation")]
+        verbose_name = _("category translation")
+
+    def __str__(self) -> str:
+        return self.name

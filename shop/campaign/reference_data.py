@@ -21,7 +21,7 @@ from oscar.core.loading import get_model
 
 from shop.campaign import content
 from shop.campaign.demo_images import render_product_image
-from shop.campaign.models import CampaignPage, RightsSection
+from shop.campaign.models import CampaignPage, CategoryTranslation, ProductTranslation, RightsSection
 from shop.donation import DONATION_AMOUNT_OPTION_CODE, DONATION_PRODUCT_CLASS_SLUG
 
 AttributeOption = get_model("catalogue", "AttributeOption")
@@ -253,7 +253,24 @@ def ensure_donation_product() -> Counter[str]:
     created["images"] += ensure_product_image(
         product, lambda: render_product_image("donation"), caption=DONATION_TITLE
     )
+    created["translations"] += ensure_category_translation(category, "Пожертвувати")
+    created["translations"] += ensure_product_translation(product, DONATION_TITLE_UK, DONATION_DESCRIPTION_UK)
     return created
+
+
+def ensure_product_translation(product: Product, title: str, description: str) -> int:
+    """The product's Ukrainian text, unless staff have already written one."""
+    _, was_created = ProductTranslation.objects.get_or_create(
+        product=product, language="uk", defaults={"title": title, "description": description}
+    )
+    return int(was_created)
+
+
+def ensure_category_translation(category: Category, name: str) -> int:
+    _, was_created = CategoryTranslation.objects.get_or_create(
+        category=category, language="uk", defaults={"name": name}
+    )
+    return int(was_created)
 
 
 def _zone_countries(code: str) -> list[str]:

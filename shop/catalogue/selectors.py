@@ -18,6 +18,7 @@ def product_page_products() -> QuerySet:
     public_children = Product.objects.public().prefetch_related("stockrecords").order_by("id")
     return Product.objects.select_related("product_class", "parent__product_class").prefetch_related(
         "stockrecords",
+        "translations",
         Prefetch("images", queryset=ProductImage.objects.order_by("display_order", "id")),
         Prefetch("children", queryset=public_children, to_attr="_prefetched_public_children"),
     )

@@ -37,6 +37,7 @@ def with_card_data(products: QuerySet) -> QuerySet:
     public_children = Product.objects.public().prefetch_related("stockrecords")
     return products.select_related("product_class").prefetch_related(
         "stockrecords",
+        "translations",
         Prefetch("images", queryset=ProductImage.objects.order_by("display_order", "id")),
         Prefetch("children", queryset=public_children, to_attr="_prefetched_public_children"),
     )
@@ -44,4 +45,4 @@ def with_card_data(products: QuerySet) -> QuerySet:
 
 def menu_categories() -> list[Any]:
     """The public categories, in tree order, for the browse menu (one query)."""
-    return list(Category.objects.browsable().order_by("path"))
+    return list(Category.objects.browsable().prefetch_related("translations").order_by("path"))

@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.generic import ListView
 
 from shop.catalogue.freshness import GRID_CACHE_SECONDS, catalogue_version
+from shop.catalogue.translation import category_name
 from shop.search.selectors import DEFAULT_SORT, SORT_ORDERS, Category, browsable_products, menu_categories
 
 
@@ -66,7 +67,7 @@ class ProductCategoryView(CatalogueView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         context["category"] = self.category
-        context["summary"] = self.category.name
+        context["summary"] = category_name(self.category)
         return context
 
 

@@ -10,6 +10,8 @@ from django.templatetags.static import static
 from django.urls import translate_url
 from django.utils.translation import get_language
 
+from shop.catalogue.translation import category_name, product_description, product_title
+
 register = template.Library()
 
 
@@ -72,3 +74,18 @@ def language_links(context) -> list[dict[str, object]]:
 @register.simple_tag
 def og_locale() -> str:
     return {"uk": "uk_UA", "en": "en_GB"}.get(get_language() or "uk", "uk_UA")
+
+
+@register.filter
+def localised_title(product) -> str:
+    return product_title(product)
+
+
+@register.filter
+def localised_description(product) -> str:
+    return product_description(product)
+
+
+@register.filter
+def localised_name(category) -> str:
+    return category_name(category)
