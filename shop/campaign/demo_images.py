@@ -209,8 +209,11 @@ def _draw_poster(draw: ImageDraw.ImageDraw, s: float, fabric: tuple[int, int, in
     draw.rectangle((172 * s, 72 * s, 612 * s, 712 * s), fill=fabric)
     ink = _ink_on(fabric)
     words = [word for line in lines for word in line.split()]
-    _text_block(draw, words, centre_x=392 * s, top=130 * s, max_width=360 * s, max_size=round(88 * s), fill=ink)
-    _mark(draw, (392 * s, 440 * s), 70 * s)
+    # One word a line; the words share the space above the mark, however many there are.
+    size = min(88 * s, 300 * s / (len(words) * 1.12))
+    bottom = _text_block(draw, words, centre_x=392 * s, top=120 * s, max_width=360 * s, max_size=round(size), fill=ink)
+    radius = 55 * s
+    _mark(draw, (392 * s, min(bottom + radius + 10 * s, 545 * s - radius)), radius)
     draw.rectangle((172 * s, 560 * s, 612 * s, 600 * s), fill=BLUE)
     draw.rectangle((172 * s, 600 * s, 612 * s, 640 * s), fill=YELLOW)
     hashtag_font = _fitted_font(draw, HASHTAG, 360 * s, round(26 * s))
