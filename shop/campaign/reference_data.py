@@ -13,9 +13,11 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable
 from decimal import Decimal
+from urllib.parse import urlsplit
 
 import pycountry
 from django.conf import settings
+from django.contrib.sites.models import Site
 from django.core.files.base import ContentFile
 from oscar.core.loading import get_model
 
@@ -101,7 +103,25 @@ def ensure_reference_data() -> dict[str, int]:
     created.update(ensure_donation_product())
     created["shipping methods"] = ensure_shipping_methods()
     created.update(ensure_campaign_page())
+    created["sites"] = ensure_site()
     return dict(created)
+
+
+def ensure_site() -> int:
+    """Name the site after SITE_URL: Oscar's emails build their links from it.
+
+    Django creates the site as "example.com"; a real address set in SITE_URL
+    replaces that placeholder, but a name staff chose is left alone.
+    """
+    domain = urlsplit(settings.SITE_URL).netloc or "127.0.0.1:8000"
+    site, created = Site.objects.get_or_create(
+        pk=settings.SITE_ID, defaults={"domain": domain, "name": "Territories are people"}
+    )
+    if not created and site.domain == "example.com":
+        site.domain, site.name = domain, "Territories are people"
+        site.save()
+        return 1
+    return int(created)
 
 
 def ensure_countries() -> int:

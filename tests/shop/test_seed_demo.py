@@ -164,3 +164,12 @@ def test_refuses_without_debug(settings):
 
     assert not Product.objects.exists()
     assert not get_user_model().objects.filter(email=settings.DEMO_STAFF_EMAIL).exists()
+
+
+@pytest.mark.django_db
+def test_setup_shop_names_the_site_after_site_url(settings):
+    from django.contrib.sites.models import Site
+
+    settings.SITE_URL = "https://shop.territoriesarepeople.example"
+    call_command("setup_shop", stdout=StringIO())
+    assert Site.objects.get_current().domain == "shop.territoriesarepeople.example"
