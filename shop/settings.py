@@ -370,6 +370,9 @@ OSCAR_ALLOW_ANON_CHECKOUT = True
 OSCAR_ALLOW_ANON_REVIEWS = False
 OSCAR_MODERATE_REVIEWS = True
 OSCAR_PRODUCTS_PER_PAGE = 20
+# Reviews and wish lists are not what supporters come for; hiding them keeps
+# product pages lean and stores nothing more about visitors.
+OSCAR_HIDDEN_FEATURES = ["reviews", "wishlists"]
 OSCAR_REQUIRED_ADDRESS_FIELDS = ("first_name", "last_name", "line1", "line4", "postcode", "country")
 OSCAR_DASHBOARD_NAVIGATION = OSCAR_DASHBOARD_NAVIGATION + [  # noqa: F405
     {

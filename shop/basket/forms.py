@@ -25,25 +25,29 @@ VARIANT_ATTRIBUTE_CODES = ("colour", "size")
 def variant_choices(children) -> list[tuple[int, str]]:
     """('Black, M') for each child, in the attribute options' own order (S before M before L).
 
-    One query over all the children's values, whatever the number of variants.
+    One query over all the children's values, whatever the number of variants;
+    plain values rather than model instances, as this runs on every product page.
     """
     values = (
         ProductAttributeValue.objects.filter(product__in=children, attribute__code__in=VARIANT_ATTRIBUTE_CODES)
-        .select_related("attribute", "value_option")
         .order_by("attribute__code")
+        .values_list("product_id", "value_option_id", "value_option__option", "value_text")
     )
     labels: dict[int, list[str]] = {}
     order: dict[int, list[int]] = {}
-    for value in values:
-        labels.setdefault(value.product_id, []).append(str(value.value_as_text))
-        order.setdefault(value.product_id, []).append(value.value_option_id or 0)
+    for product_id, option_id, option_text, text in values:
+        labels.setdefault(product_id, []).append(option_text or text or "")
+        order.setdefault(product_id, []).append(option_id or 0)
     ordered = sorted(children, key=lambda child: (order.get(child.id, []), child.id))
-    return [(child.id, ", ".join(labels.get(child.id, [])) or child.get_title()) for child in ordered]
+    return [(child.id, ", ".join(filter(None, labels.get(child.id, []))) or child.get_title()) for child in ordered]
 
 
 class AddToBasketForm(oscar_forms.AddToBasketForm):
     def __init__(self, basket, product, *args, **kwargs):
         super().__init__(basket, product, *args, **kwargs)
+        for field in self.fields.values():
+            if not field.widget.is_hidden:
+                field.widget.attrs.setdefault("class", "form-control")
         if is_donation(product):
             # A gift is one line of the chosen amount: quantity means nothing here.
             self.fields["quantity"].initial = 1

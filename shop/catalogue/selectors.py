@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 from oscar.core.loading import get_model
+from oscar.core.thumbnails import get_thumbnailer
 
+Option = get_model("catalogue", "Option")
 Product = get_model("catalogue", "Product")
 ProductImage = get_model("catalogue", "ProductImage")
 
@@ -16,9 +18,23 @@ def product_page_products() -> QuerySet:
     "from" price cost no query per variant.
     """
     public_children = Product.objects.public().prefetch_related("stockrecords").order_by("id")
-    return Product.objects.select_related("product_class", "parent__product_class").prefetch_related(
+    # Oscar's has_options reads these annotations instead of asking per product.
+    options = Option.objects.filter(productclass=OuterRef("product_class"))
+    own_options = Option.objects.filter(product=OuterRef("pk"))
+    products = Product.objects.annotate(
+        has_product_class_options=Exists(options), has_product_options=Exists(own_options)
+    )
+    return products.select_related("product_class", "parent__product_class").prefetch_related(
         "stockrecords",
         "translations",
         Prefetch("images", queryset=ProductImage.objects.order_by("display_order", "id")),
         Prefetch("children", queryset=public_children, to_attr="_prefetched_public_children"),
     )
+
+
+def share_image_url(product) -> str | None:
+    """The product's picture sized for Open Graph cards (1200 px), or None without one."""
+    image = product.primary_image()
+    if not getattr(image, "original", None):
+        return None
+    return get_thumbnailer().generate_thumbnail(image.original, size="1200x1200", upscale=False).url

@@ -1,6 +1,7 @@
 from oscar.apps.catalogue import views as oscar_views
 
-from shop.catalogue.selectors import product_page_products
+from shop.catalogue.freshness import GRID_CACHE_SECONDS, catalogue_version
+from shop.catalogue.selectors import product_page_products, share_image_url
 
 
 class ProductDetailView(oscar_views.ProductDetailView):
@@ -14,6 +15,9 @@ class ProductDetailView(oscar_views.ProductDetailView):
         context["purchase_info"] = (
             strategy.fetch_for_parent(product) if product.is_parent else strategy.fetch_for_product(product)
         )
+        context["share_image_url"] = share_image_url(product)
+        context["catalogue_version"] = catalogue_version()
+        context["grid_cache_seconds"] = GRID_CACHE_SECONDS
         return context
 
     def send_signal(self, request, response, product):

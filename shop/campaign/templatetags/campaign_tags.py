@@ -59,16 +59,21 @@ def language_links(context) -> list[dict[str, object]]:
     request = context.get("request")
     path = request.get_full_path() if request is not None else "/"
     current = get_language()
-    return [
-        {
-            "code": code,
-            "name": name,
-            "url": translate_url(path, code),
-            "absolute_url": _absolute(request, translate_url(path, code)),
-            "active": code == current,
-        }
-        for code, name in settings.LANGUAGES
-    ]
+    links = []
+    for code, name in settings.LANGUAGES:
+        url = _in_language(path, current, code)
+        links.append(
+            {"code": code, "name": name, "url": url, "absolute_url": _absolute(request, url), "active": code == current}
+        )
+    return links
+
+
+def _in_language(path: str, current: str, code: str) -> str:
+    """The same page in another language: swap the /uk/ or /en/ prefix that every storefront URL has."""
+    prefix = f"/{current}/"
+    if path.startswith(prefix):
+        return f"/{code}/{path[len(prefix):]}"
+    return translate_url(path, code)
 
 
 @register.simple_tag
