@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from django.core.cache import cache
 from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 from oscar.core.loading import get_model
 from oscar.core.thumbnails import get_thumbnailer
+
+from shop.catalogue.freshness import GRID_CACHE_SECONDS, catalogue_version
 
 Option = get_model("catalogue", "Option")
 Product = get_model("catalogue", "Product")
@@ -38,3 +41,20 @@ def share_image_url(product) -> str | None:
     if not getattr(image, "original", None):
         return None
     return get_thumbnailer().generate_thumbnail(image.original, size="1200x1200", upscale=False).url
+
+
+def product_for_page(pk: int):
+    """The product page's product, from the cache while the catalogue is unchanged.
+
+    Loading a product with its variants, stock, images and texts is most of a
+    product page's cost; the loaded objects are cached under the catalogue
+    version, which any product, stock or image change bumps. Adding to the
+    basket loads the product afresh, so stock is always checked against the
+    database.
+    """
+    key = f"product-page:{pk}:{catalogue_version()}"
+    product = cache.get(key)
+    if product is None:
+        product = product_page_products().get(pk=pk)
+        cache.set(key, product, GRID_CACHE_SECONDS)
+    return product

@@ -1,12 +1,21 @@
+from django.http import Http404
 from oscar.apps.catalogue import views as oscar_views
 
 from shop.catalogue.freshness import GRID_CACHE_SECONDS, catalogue_version
-from shop.catalogue.selectors import product_page_products, share_image_url
+from shop.catalogue.selectors import Product, product_for_page, product_page_products, share_image_url
 
 
 class ProductDetailView(oscar_views.ProductDetailView):
     def get_queryset(self):
         return product_page_products()
+
+    def get_object(self, queryset=None):
+        if hasattr(self, "object"):
+            return self.object
+        try:
+            return product_for_page(int(self.kwargs["pk"]))
+        except Product.DoesNotExist as exc:
+            raise Http404("No such product") from exc
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

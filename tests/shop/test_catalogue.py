@@ -109,8 +109,12 @@ def test_category_page_shows_only_its_products_and_fixes_its_address(client):
 def test_product_page_offers_each_variant_and_marks_sold_out(client, tshirt, django_assert_max_num_queries):
     parent, children = tshirt
     client.get(parent.get_absolute_url())
+    bump_catalogue_version()  # the uncached page
     with django_assert_max_num_queries(12):
         response = client.get(parent.get_absolute_url())
+    with django_assert_max_num_queries(5):  # the product and its variants come from the cache
+        cached = client.get(parent.get_absolute_url()).content.decode()
+    assert all(f'value="{child.pk}"' in cached for child in children)
     html = response.content.decode()
     assert response.status_code == 200
     assert "from €29.00" in html
@@ -128,3 +132,22 @@ def test_search_without_a_search_server_finds_products(client):
     factories.ProductFactory(title="Poster")
     response = client.get("/en/search/?q=hoodie")
     assert [p.title for p in response.context["products"]] == ["Hoodie Territories are people"]
+
+
+@pytest.mark.django_db
+def test_product_page_shows_stock_and_visibility_changes_at_once(client, tshirt):
+    parent, children = tshirt
+    url = parent.get_absolute_url()
+    assert f'<option value="{children[0].pk}">' in client.get(url).content.decode()
+    stockrecord = children[0].stockrecords.get()
+    stockrecord.num_in_stock = 0
+    stockrecord.save()
+    assert f'<option value="{children[0].pk}" disabled' in client.get(url).content.decode()
+    parent.is_public = False
+    parent.save()
+    assert client.get(url).status_code == 404
+
+
+@pytest.mark.django_db
+def test_unknown_product_is_not_found(client):
+    assert client.get("/en/catalogue/nothing_999999/").status_code == 404
