@@ -395,6 +395,17 @@ OSCAR_DASHBOARD_NAVIGATION = OSCAR_DASHBOARD_NAVIGATION + [  # noqa: F405
 THUMBNAIL_DEBUG = False
 THUMBNAIL_PRESERVE_FORMAT = True
 
+# --- Stripe -----------------------------------------------------------------
+
+# Read at call time by shop/payments/stripe_gateway.py, the one module that talks
+# to Stripe. STRIPE_API_BASE is unset in production; in development and tests it
+# points at a local Stripe-compatible server on loopback.
+STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY", "")
+STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET", "")
+STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE", "")
+if STRIPE_API_BASE and STRIPE_SECRET_KEY.startswith(("sk_live_", "rk_live_")):
+    raise ImproperlyConfigured("STRIPE_API_BASE must not be set with a live Stripe key: live payments go to Stripe only.")
+
 # --- Campaign ---------------------------------------------------------------
 
 # Amount limits for a gift of the supporter's choosing, in the shop currency.
