@@ -1,0 +1,1 @@
+"""Payments for the shop: Stripe Checkout, reached only through ``stripe_gateway``."""
