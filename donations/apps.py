@@ -7,3 +7,6 @@ class DonationsConfig(AppConfig):
 
     name = "donations"
     verbose_name = _("Donations and proceeds")
+
+    def ready(self) -> None:
+        from donations import checks  # noqa: F401 -- registers the system checks

@@ -404,7 +404,7 @@ STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY", "")
 STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET", "")
 STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE", "")
 if STRIPE_API_BASE and STRIPE_SECRET_KEY.startswith(("sk_live_", "rk_live_")):
-    raise ImproperlyConfigured("STRIPE_API_BASE must not be set with a live Stripe key: live payments go to Stripe only.")
+    raise ImproperlyConfigured("STRIPE_API_BASE must not be set with a live Stripe key: live payments go to Stripe.")
 
 # --- Campaign ---------------------------------------------------------------
 
@@ -422,3 +422,15 @@ if not Decimal("0") < _limits[0] < _limits[1]:
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
 # Development only: ``make run`` creates this staff account (see seed_demo).
 DEMO_STAFF_EMAIL = "staff@example.org"
+
+# --- Ledger -----------------------------------------------------------------
+
+# The public log's checkpoints are signed with an Ed25519 key: a PRIVATE+KEY+…
+# string (``manage.py ledger_signing_key`` prints one) or the base64 of a 32-byte
+# seed. With DEBUG off and neither key set, system check donations.E001 stops
+# the process; a server that only serves and verifies the log may hold the
+# public verifier key alone. DEBUG without a key signs with a labelled,
+# publicly known development key.
+LEDGER_SIGNING_KEY = os.environ.get("LEDGER_SIGNING_KEY", "")
+LEDGER_VERIFIER_KEY = os.environ.get("LEDGER_VERIFIER_KEY", "")
+LEDGER_LOG_ORIGIN = os.environ.get("LEDGER_LOG_ORIGIN", "proceeds.territoriesarepeople.example/ledger")

@@ -1,5 +1,6 @@
 """With DEBUG off, gunicorn alone serves the pages and their CSS (WhiteNoise)."""
 
+import base64
 import os
 import re
 import secrets
@@ -38,6 +39,7 @@ def production_server(tmp_path):
         "DJANGO_SETTINGS_MODULE": "shop.settings",
         "DEBUG": "0",
         "SECRET_KEY": secrets.token_urlsafe(64),
+        "LEDGER_SIGNING_KEY": base64.b64encode(secrets.token_bytes(32)).decode(),
         "ALLOWED_HOSTS": "127.0.0.1",
         "DATABASE_URL": f"sqlite:///{database}",
         "STATIC_ROOT": str(tmp_path / "static"),
