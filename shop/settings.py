@@ -130,6 +130,7 @@ INSTALLED_APPS = [
     "sorl.thumbnail",
     "django_tables2",
     "shop.campaign.apps.CampaignConfig",
+    "shop.payments.apps.PaymentsConfig",
     "donations.apps.DonationsConfig",
 ]
 

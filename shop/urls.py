@@ -7,13 +7,18 @@ from django.urls import include, path
 from django.views.i18n import set_language
 from django.views.static import serve
 
+from shop.payments.views import stripe_webhook
+
 urlpatterns = [
     path("i18n/setlang/", set_language, name="set_language"),
+    # Stripe posts here; a stable address outside the language prefix.
+    path("checkout/stripe/webhook/", stripe_webhook, name="stripe-webhook"),
 ]
 
 urlpatterns += i18n_patterns(
     path("", include("shop.campaign.urls")),
     path("dashboard/campaign/", include("shop.campaign.dashboard")),
+    path("", include("shop.payments.urls")),
     path("", include(apps.get_app_config("oscar").urls[0])),
     prefix_default_language=True,
 )

@@ -1,31 +1,61 @@
-"""Checkout up to the order preview.
+"""Checkout: Oscar's steps, then payment on Stripe's own page.
 
-Card payment arrives with the Stripe Checkout work; until then the preview is
-the last step and nothing can place an unpaid order.
+"Pay" stores the order server-side and sends the customer to Stripe Checkout;
+the order is placed when the payment is confirmed (shop/payments/fulfilment.py),
+from the return page or Stripe's webhook, whichever comes first.
 """
 
+from django.conf import settings
 from django.contrib import messages
 from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from oscar.apps.checkout import views as oscar_views
+
+from shop.payments.attempts import CheckoutPlan, PaymentNotStarted, start_payment
 
 
 class PaymentDetailsView(oscar_views.PaymentDetailsView):
     def get(self, request, *args, **kwargs):
         if not self.preview:
             # There are no payment details to take here: card details are
-            # entered on the payment provider's page, after the preview.
+            # entered on Stripe's page, after the preview.
             return redirect("checkout:preview")
         return super().get(request, *args, **kwargs)
 
     def handle_place_order_submission(self, request):
-        messages.info(request, _("Card payment is not open yet: your basket is kept."))
-        return redirect("checkout:preview")
+        if not settings.STRIPE_SECRET_KEY:
+            messages.info(request, _("Card payment is not open yet: your basket is kept."))
+            return redirect("checkout:preview")
+        submission = self.build_submission()
+        plan = CheckoutPlan(
+            basket=submission["basket"],
+            user=submission["user"],
+            email=self.confirmation_email(),
+            shipping_address=submission["shipping_address"],
+            shipping_method=submission["shipping_method"],
+            shipping_charge=submission["shipping_charge"],
+            order_total=submission["order_total"],
+            language=get_language() or "uk",
+        )
+        # Built absolute first: Stripe replaces the literal {CHECKOUT_SESSION_ID}.
+        success_url = request.build_absolute_uri(reverse("payments:return")) + "?session_id={CHECKOUT_SESSION_ID}"
+        cancel_url = request.build_absolute_uri(reverse("payments:cancelled"))
+        try:
+            payment_url = start_payment(plan, success_url=success_url, cancel_url=cancel_url)
+        except PaymentNotStarted:
+            messages.error(request, _("The payment page could not be opened. Nothing was charged; please try again."))
+            return redirect("checkout:preview")
+        request.session["checkout_payment_attempt"] = plan.basket.payment_attempts.latest("id").order_number
+        return redirect(payment_url)
+
+    def confirmation_email(self) -> str:
+        user = self.request.user
+        return user.email if user.is_authenticated else self.checkout_session.get_guest_email()
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        user = self.request.user
-        context["confirmation_email"] = (
-            user.email if user.is_authenticated else self.checkout_session.get_guest_email()
-        )
+        context["confirmation_email"] = self.confirmation_email()
+        context["card_payment_open"] = bool(settings.STRIPE_SECRET_KEY)
         return context

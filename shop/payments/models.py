@@ -1,0 +1,67 @@
+"""What the shop must remember between "Pay" and the money arriving.
+
+Oscar keeps the shipping address, method and guest email only in the browser
+session; a webhook has no browser session. A ``PaymentAttempt`` stores them
+server-side before the customer is sent to Stripe, so whichever comes first —
+the success page or Stripe's webhook — can place the one order.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class PaymentAttempt(models.Model):
+    class Status(models.TextChoices):
+        OPEN = "open", _("waiting for payment")
+        PROCESSING = "processing", _("payment processing")
+        PAID = "paid", _("paid, order placed")
+        EXPIRED = "expired", _("expired or cancelled")
+        FAILED = "failed", _("payment failed")
+
+    order_number = models.CharField(max_length=128, unique=True)
+    basket = models.ForeignKey("basket.Basket", on_delete=models.PROTECT, related_name="payment_attempts")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    email = models.EmailField()
+    # The fields of Oscar's ShippingAddress (country as its ISO code); empty when nothing ships.
+    shipping_address = models.JSONField(default=dict, blank=True)
+    shipping_method_code = models.CharField(max_length=128, blank=True)
+    currency = models.CharField(max_length=3)
+    total_minor = models.BigIntegerField()
+    shipping_minor = models.BigIntegerField(default=0)
+    language = models.CharField(max_length=8, default="uk")
+    idempotency_key = models.CharField(max_length=64, unique=True)
+    stripe_session_id = models.CharField(max_length=255, unique=True, null=True, blank=True)
+    payment_intent_id = models.CharField(max_length=255, blank=True)
+    # Stripe's fee and what reaches the balance, from the charge's balance transaction.
+    fee_minor = models.BigIntegerField(null=True, blank=True)
+    net_minor = models.BigIntegerField(null=True, blank=True)
+    fee_currency = models.CharField(max_length=3, blank=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.OPEN)
+    order = models.OneToOneField(
+        "order.Order", null=True, blank=True, on_delete=models.PROTECT, related_name="payment_attempt"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=models.Q(total_minor__gt=0), name="attempt_total_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.order_number} ({self.get_status_display()})"
+
+
+class StripeEvent(models.Model):
+    """Each webhook event, stored once before it is acted on: Stripe retries and repeats."""
+
+    event_id = models.CharField(max_length=255, unique=True)
+    type = models.CharField(max_length=128)
+    created = models.BigIntegerField(help_text=_("When Stripe created the event (Unix time)."))
+    received_at = models.DateTimeField(auto_now_add=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
+    outcome = models.CharField(max_length=255, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.event_id} {self.type}"

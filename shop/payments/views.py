@@ -1,0 +1,82 @@
+"""Stripe's webhook, and the pages a customer returns to from Stripe's payment page."""
+
+from __future__ import annotations
+
+import logging
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+
+from shop.payments import stripe_gateway
+from shop.payments.attempts import release_attempt
+from shop.payments.fulfilment import PaymentMismatch, fulfil_checkout_session
+from shop.payments.models import PaymentAttempt
+from shop.payments.webhooks import RetryLater, apply_stripe_event
+
+logger = logging.getLogger(__name__)
+
+
+# Stripe signs the raw body; CSRF protection would only refuse Stripe itself.
+@csrf_exempt
+@require_POST
+def stripe_webhook(request: HttpRequest) -> HttpResponse:
+    try:
+        event = stripe_gateway.parse_webhook_event(request.body, request.headers.get("Stripe-Signature"))
+    except stripe_gateway.StripeNotConfigured:
+        logger.error("Stripe webhook received but STRIPE_WEBHOOK_SECRET is not set")
+        return HttpResponse("not configured", status=503)
+    except stripe_gateway.InvalidWebhook as exc:
+        logger.warning("Stripe webhook refused: %s", exc)
+        return HttpResponseBadRequest("invalid webhook")
+    try:
+        outcome = apply_stripe_event(event)
+    except (RetryLater, stripe_gateway.StripeUnavailable) as exc:
+        logger.info("Stripe event %s (%s) deferred: %s", event.id, event.type, exc)
+        return HttpResponse("retry later", status=503)
+    except (PaymentMismatch, stripe_gateway.StripeResponseUnreadable) as exc:
+        # Money may have been taken: keep Stripe retrying while staff look (the log says why).
+        logger.error("Stripe event %s (%s) could not be applied: %s", event.id, event.type, exc)
+        return HttpResponse("cannot apply", status=500)
+    logger.info("Stripe event %s (%s): %s", event.id, event.type, outcome)
+    return HttpResponse(outcome)
+
+
+def payment_return(request: HttpRequest) -> HttpResponse:
+    """Stripe sends the customer here after paying; place the order now if the webhook has not."""
+    session_id = request.GET.get("session_id", "")
+    attempt = PaymentAttempt.objects.filter(stripe_session_id=session_id).select_related("order").first()
+    if not session_id.startswith("cs_") or attempt is None:
+        messages.error(request, _("We could not find that payment. If you were charged, your receipt is on its way."))
+        return redirect("basket:summary")
+    order = attempt.order
+    if order is None:
+        try:
+            order = fulfil_checkout_session(stripe_gateway.retrieve_checkout_session(session_id))
+        except stripe_gateway.PaymentGatewayError as exc:
+            logger.warning("Checkout Session %s not confirmed on return: %s", session_id, exc)
+        except PaymentMismatch as exc:
+            logger.error("Checkout Session %s could not become an order: %s", session_id, exc)
+    if order is None:
+        # Paid by a method that takes time (bank debit), or Stripe is slow to answer.
+        return render(request, "payments/processing.html", {"attempt": attempt}, status=202)
+    request.session["checkout_order_id"] = order.id
+    return redirect("checkout:thank-you")
+
+
+def payment_cancelled(request: HttpRequest) -> HttpResponse:
+    """Back from Stripe without paying: the basket is the customer's to change again."""
+    attempt = PaymentAttempt.objects.filter(order_number=request.GET.get("order", "")).first()
+    if attempt is not None and _basket_belongs_to(request, attempt):
+        release_attempt(attempt, status=PaymentAttempt.Status.EXPIRED)
+        messages.info(request, _("Payment cancelled. Your basket is as you left it."))
+    return redirect("basket:summary")
+
+
+def _basket_belongs_to(request: HttpRequest, attempt: PaymentAttempt) -> bool:
+    if request.user.is_authenticated:
+        return attempt.user_id == request.user.id
+    return request.session.get("checkout_payment_attempt") == attempt.order_number

@@ -1,0 +1,97 @@
+"""What each Stripe webhook event means for the shop; the view only verifies and dispatches."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from shop.payments import stripe_gateway
+from shop.payments.attempts import release_attempt
+from shop.payments.fulfilment import fulfil_checkout_session, record_charge_fees
+from shop.payments.models import PaymentAttempt, StripeEvent
+
+logger = logging.getLogger(__name__)
+
+
+def apply_stripe_event(event: stripe_gateway.WebhookEvent) -> str:
+    """Act on an event once; return what was done (for the log and the response)."""
+    stored = _store_once(event)
+    if stored.processed_at is not None:
+        return "already processed"
+    handler = EVENT_HANDLERS.get(event.type)
+    outcome = handler(event) if handler else "ignored"
+    StripeEvent.objects.filter(pk=stored.pk).update(processed_at=timezone.now(), outcome=outcome[:255])
+    return outcome
+
+
+def _store_once(event: stripe_gateway.WebhookEvent) -> StripeEvent:
+    try:
+        with transaction.atomic():
+            return StripeEvent.objects.create(event_id=event.id, type=event.type, created=event.created)
+    except IntegrityError:
+        return StripeEvent.objects.get(event_id=event.id)
+
+
+def _session_completed(event: stripe_gateway.WebhookEvent) -> str:
+    session = stripe_gateway.checkout_session_from_event(event)
+    if not session.is_paid:
+        PaymentAttempt.objects.filter(stripe_session_id=session.id, status=PaymentAttempt.Status.OPEN).update(
+            status=PaymentAttempt.Status.PROCESSING
+        )
+        return "payment processing"
+    order = fulfil_checkout_session(_with_fees(session))
+    return f"order {order.number}"
+
+
+def _with_fees(session: stripe_gateway.CheckoutSession) -> stripe_gateway.CheckoutSession:
+    """The session with its charge's fee when Stripe can tell us now; without it otherwise."""
+    try:
+        return stripe_gateway.retrieve_checkout_session(session.id)
+    except stripe_gateway.PaymentGatewayError as exc:
+        logger.warning("Fee for Checkout Session %s not fetched yet (%s); charge.updated brings it", session.id, exc)
+        return session
+
+
+def _session_failed(event: stripe_gateway.WebhookEvent) -> str:
+    return _release(event, PaymentAttempt.Status.FAILED)
+
+
+def _session_expired(event: stripe_gateway.WebhookEvent) -> str:
+    return _release(event, PaymentAttempt.Status.EXPIRED)
+
+
+def _release(event: stripe_gateway.WebhookEvent, status: str) -> str:
+    session = stripe_gateway.checkout_session_from_event(event)
+    attempt = PaymentAttempt.objects.filter(stripe_session_id=session.id).first()
+    if attempt is None:
+        return "no such attempt"
+    return "basket released" if release_attempt(attempt, status=status) else "nothing to release"
+
+
+def _charge_updated(event: stripe_gateway.WebhookEvent) -> str:
+    fees = stripe_gateway.charge_fees_from_event(event)
+    if fees.fee is None and fees.balance_transaction_id:
+        fees = stripe_gateway.retrieve_charge_fees(fees.charge_id)
+    if record_charge_fees(fees):
+        return "fee recorded"
+    if fees.payment_intent_id and not PaymentAttempt.objects.filter(payment_intent_id=fees.payment_intent_id).exists():
+        # The charge can be reported before the order exists; fail so Stripe retries later.
+        raise RetryLater(f"charge {fees.charge_id} arrived before its order")
+    return "fee not known yet"
+
+
+class RetryLater(Exception):  # noqa: N818
+    """Nothing is wrong, but the event cannot be applied yet: answer 5xx so Stripe retries."""
+
+
+EVENT_HANDLERS: dict[str, Callable[[stripe_gateway.WebhookEvent], str]] = {
+    "checkout.session.completed": _session_completed,
+    "checkout.session.async_payment_succeeded": _session_completed,
+    "checkout.session.async_payment_failed": _session_failed,
+    "checkout.session.expired": _session_expired,
+    "charge.updated": _charge_updated,
+    "charge.succeeded": _charge_updated,
+}
