@@ -404,6 +404,10 @@ THUMBNAIL_PRESERVE_FORMAT = True
 STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY", "")
 STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET", "")
 STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE", "")
+# Off: the webhook places the order before answering (no worker needed). On: the
+# webhook only stores the event and answers at once; `manage.py
+# process_stripe_events --forever` (one or more workers) applies them.
+STRIPE_WEBHOOK_QUEUE = env_bool("STRIPE_WEBHOOK_QUEUE", False)
 if STRIPE_API_BASE and STRIPE_SECRET_KEY.startswith(("sk_live_", "rk_live_")):
     raise ImproperlyConfigured("STRIPE_API_BASE must not be set with a live Stripe key: live payments go to Stripe.")
 

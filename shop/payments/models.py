@@ -54,14 +54,30 @@ class PaymentAttempt(models.Model):
 
 
 class StripeEvent(models.Model):
-    """Each webhook event, stored once before it is acted on: Stripe retries and repeats."""
+    """Each webhook event, stored once before it is acted on: Stripe retries and repeats.
+
+    The stored event is also the work queue when webhooks are queued
+    (``STRIPE_WEBHOOK_QUEUE``): ``process_stripe_events`` applies what is not
+    processed yet.
+    """
 
     event_id = models.CharField(max_length=255, unique=True)
     type = models.CharField(max_length=128)
     created = models.BigIntegerField(help_text=_("When Stripe created the event (Unix time)."))
+    data_object = models.JSONField(default=dict)
+    previous_attributes = models.JSONField(null=True, blank=True)
+    livemode = models.BooleanField(default=False)
     received_at = models.DateTimeField(auto_now_add=True)
     processed_at = models.DateTimeField(null=True, blank=True)
     outcome = models.CharField(max_length=255, blank=True)
+    tries = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["received_at"], name="stripe_event_pending", condition=models.Q(processed_at__isnull=True)
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.event_id} {self.type}"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
@@ -15,7 +16,7 @@ from shop.payments import stripe_gateway
 from shop.payments.attempts import release_attempt
 from shop.payments.fulfilment import PaymentMismatch, fulfil_checkout_session
 from shop.payments.models import PaymentAttempt
-from shop.payments.webhooks import RetryLater, apply_stripe_event
+from shop.payments.webhooks import RetryLater, apply_stripe_event, record_stripe_event
 
 logger = logging.getLogger(__name__)
 
@@ -32,6 +33,10 @@ def stripe_webhook(request: HttpRequest) -> HttpResponse:
     except stripe_gateway.InvalidWebhook as exc:
         logger.warning("Stripe webhook refused: %s", exc)
         return HttpResponseBadRequest("invalid webhook")
+    if settings.STRIPE_WEBHOOK_QUEUE:
+        # Answer at once; process_stripe_events places the orders (Stripe asks for a quick 2xx).
+        _, first = record_stripe_event(event)
+        return HttpResponse("queued" if first else "already received")
     try:
         outcome = apply_stripe_event(event)
     except (RetryLater, stripe_gateway.StripeUnavailable) as exc:

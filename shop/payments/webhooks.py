@@ -10,29 +10,81 @@ from django.utils import timezone
 
 from shop.payments import stripe_gateway
 from shop.payments.attempts import release_attempt
-from shop.payments.fulfilment import fulfil_checkout_session, record_charge_fees
+from shop.payments.fulfilment import PaymentMismatch, fulfil_checkout_session, record_charge_fees
 from shop.payments.models import PaymentAttempt, StripeEvent
 
 logger = logging.getLogger(__name__)
 
 
 def apply_stripe_event(event: stripe_gateway.WebhookEvent) -> str:
-    """Act on an event once; return what was done (for the log and the response)."""
-    stored = _store_once(event)
+    """Store the event once and act on it now; return what was done (for the log and the response)."""
+    stored, _ = record_stripe_event(event)
     if stored.processed_at is not None:
         return "already processed"
-    handler = EVENT_HANDLERS.get(event.type)
-    outcome = handler(event) if handler else "ignored"
-    StripeEvent.objects.filter(pk=stored.pk).update(processed_at=timezone.now(), outcome=outcome[:255])
-    return outcome
+    return _process(stored, event)
 
 
-def _store_once(event: stripe_gateway.WebhookEvent) -> StripeEvent:
+def record_stripe_event(event: stripe_gateway.WebhookEvent) -> tuple[StripeEvent, bool]:
+    """The stored event, and whether this delivery was the first."""
     try:
         with transaction.atomic():
-            return StripeEvent.objects.create(event_id=event.id, type=event.type, created=event.created)
+            stored = StripeEvent.objects.create(
+                event_id=event.id, type=event.type, created=event.created, livemode=event.livemode,
+                data_object=event.data_object, previous_attributes=event.previous_attributes,
+            )
+            return stored, True
     except IntegrityError:
-        return StripeEvent.objects.get(event_id=event.id)
+        return StripeEvent.objects.get(event_id=event.id), False
+
+
+def process_pending_events(*, limit: int = 50) -> int:
+    """Apply queued events, oldest first; several workers may run (locked rows are skipped).
+
+    An event that must wait (its order does not exist yet, Stripe is down) stays
+    queued and is tried again on a later pass, up to ``MAX_TRIES``.
+    """
+    done = 0
+    seen: list[int] = []  # an event that must wait is tried once per pass, not again at once
+    for _ in range(limit):
+        with transaction.atomic():
+            stored = (
+                StripeEvent.objects.select_for_update(skip_locked=True)
+                .filter(processed_at__isnull=True, tries__lt=MAX_TRIES)
+                .exclude(pk__in=seen)
+                .order_by("received_at", "id")
+                .first()
+            )
+            if stored is None:
+                break
+            seen.append(stored.pk)
+            try:
+                with transaction.atomic():
+                    _process(stored, _as_event(stored))
+            except (RetryLater, stripe_gateway.StripeUnavailable, PaymentMismatch,
+                    stripe_gateway.StripeResponseUnreadable) as exc:
+                logger.warning("Stripe event %s (%s) not applied yet: %s", stored.event_id, stored.type, exc)
+                StripeEvent.objects.filter(pk=stored.pk).update(tries=stored.tries + 1, outcome=str(exc)[:255])
+        done += 1
+    return done
+
+
+MAX_TRIES = 20
+
+
+def _as_event(stored: StripeEvent) -> stripe_gateway.WebhookEvent:
+    return stripe_gateway.WebhookEvent(
+        id=stored.event_id, type=stored.type, created=stored.created, livemode=stored.livemode,
+        data_object=stored.data_object, previous_attributes=stored.previous_attributes,
+    )
+
+
+def _process(stored: StripeEvent, event: stripe_gateway.WebhookEvent) -> str:
+    handler = EVENT_HANDLERS.get(event.type)
+    outcome = handler(event) if handler else "ignored"
+    StripeEvent.objects.filter(pk=stored.pk).update(
+        processed_at=timezone.now(), outcome=outcome[:255], tries=stored.tries + 1
+    )
+    return outcome
 
 
 def _session_completed(event: stripe_gateway.WebhookEvent) -> str:

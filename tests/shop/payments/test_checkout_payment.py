@@ -290,3 +290,42 @@ def test_twenty_simultaneous_fulfilments_make_one_order(attempt, stripe_http):
     assert Order.objects.count() == 1
     assert Source.objects.count() == 1
     assert len(mail.outbox) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_queued_webhooks_answer_at_once_and_a_worker_places_the_order(client, attempt, stripe_http, settings):
+    from django.core.management import call_command
+
+    settings.STRIPE_WEBHOOK_QUEUE = True
+    first = post_event(client, completed_event())
+    repeat = post_event(client, completed_event())
+    assert (first.content, repeat.content) == (b"queued", b"already received")
+    assert Order.objects.count() == 0
+    stripe_http.respond(responses.session_paid())
+    call_command("process_stripe_events", verbosity=0)
+    assert Order.objects.count() == 1
+    assert StripeEvent.objects.get().processed_at is not None
+    assert len(mail.outbox) == 1
+    call_command("process_stripe_events", verbosity=0)  # nothing left: nothing happens twice
+    assert Order.objects.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_queued_event_that_must_wait_is_tried_again(client, attempt, stripe_http, settings):
+    from shop.payments.webhooks import process_pending_events
+
+    settings.STRIPE_WEBHOOK_QUEUE = True
+    post_event(client, responses.charge_updated_event())  # before its order exists
+    stripe_http.respond(responses.charge())
+    assert process_pending_events() == 1
+    waiting = StripeEvent.objects.get()
+    assert waiting.processed_at is None and waiting.tries == 1
+    post_event(client, completed_event())
+    stripe_http.respond(responses.charge())  # the waiting charge.updated, still before the order
+    stripe_http.respond(responses.session_paid_without_balance_transaction())
+    assert process_pending_events() == 2
+    stripe_http.respond(responses.charge())
+    assert process_pending_events() == 1
+    attempt.refresh_from_db()
+    assert Order.objects.count() == 1
+    assert attempt.fee_minor == responses.FEE
