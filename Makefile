@@ -14,11 +14,27 @@ $(BIN)/.installed: requirements.lock
 	$(BIN)/pip install --quiet --requirement requirements.lock
 	touch $@
 
-## run: install, migrate, load the demo catalogue, serve on http://127.0.0.1:8000 (SQLite, no keys)
+# Without STRIPE_SECRET_KEY, `make run` pays through the offline stand-in (shop/payments/standin):
+# localstripe plus a labelled fake of Stripe Checkout, on loopback. Fixed development values, not secrets.
+STANDIN_PORT ?= 12111
+LOCALSTRIPE_PORT ?= 12112
+STANDIN_SECRET_KEY := sk_test_standin_not_a_secret
+STANDIN_WEBHOOK_SECRET := whsec_standin_not_a_secret
+
+## run: install, migrate, load the demo catalogue, serve on http://127.0.0.1:8000 (SQLite; no keys: offline Stripe stand-in)
 run: export DEBUG = 1
 run: $(BIN)/.installed
-	$(BIN)/python manage.py migrate --no-input
-	$(BIN)/python manage.py seed_demo
+	@if [ -z "$$STRIPE_SECRET_KEY" ]; then \
+	  export STRIPE_SECRET_KEY=$(STANDIN_SECRET_KEY) STRIPE_WEBHOOK_SECRET=$(STANDIN_WEBHOOK_SECRET) \
+	         STRIPE_API_BASE=http://127.0.0.1:$(STANDIN_PORT); \
+	  $(BIN)/python -m shop.payments.standin --port $(STANDIN_PORT) --localstripe-port $(LOCALSTRIPE_PORT) \
+	      --webhook-url http://127.0.0.1:$(PORT)/checkout/stripe/webhook/ >/dev/null & standin=$$!; \
+	  trap 'kill $$standin 2>/dev/null; wait $$standin' EXIT; trap 'exit 130' INT TERM; \
+	  echo "No STRIPE_SECRET_KEY: payments go to the offline Stripe stand-in on http://127.0.0.1:$(STANDIN_PORT) (test only, no real money)"; \
+	fi; \
+	$(BIN)/python manage.py migrate --no-input && \
+	$(BIN)/python manage.py seed_demo && \
+	{ [ -z "$$standin" ] || kill -0 $$standin 2>/dev/null || { echo "The Stripe stand-in did not start (see above)"; exit 1; }; } && \
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 ## test: install, then run the whole suite (DATABASE_URL picks the database; SQLite by default)

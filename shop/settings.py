@@ -202,6 +202,10 @@ DATABASES = {
 }
 # Oscar's checkout relies on one transaction per request.
 DATABASES["default"]["ATOMIC_REQUESTS"] = True
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    # SQLite locks the whole file: take the write lock when a transaction starts,
+    # so a webhook and the return page queue for it instead of failing midway.
+    DATABASES["default"].setdefault("OPTIONS", {})["transaction_mode"] = "IMMEDIATE"
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
