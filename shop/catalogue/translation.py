@@ -25,8 +25,11 @@ def _translation(obj: Any, language: str | None) -> Any | None:
 
 
 def product_title(product: Any, language: str | None = None) -> str:
-    source = product.parent if product.is_child and not product.title else product
-    translation = _translation(source, language)
+    """The title in the visitor's language; a variant reads as its product's title and its own."""
+    if product.is_child:
+        parent_title = product_title(product.parent, language)
+        return f"{parent_title} — {product.title}" if product.title else parent_title
+    translation = _translation(product, language)
     return translation.title if translation and translation.title else product.get_title()
 
 

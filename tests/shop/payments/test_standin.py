@@ -85,7 +85,7 @@ class WebhookReceiver:
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}/checkout/stripe/webhook/"
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
-    def wait_for(self, count: int, timeout: float = 5) -> list[Delivery]:
+    def wait_for(self, count: int, timeout: float = 20) -> list[Delivery]:
         with self._changed:
             if not self._changed.wait_for(lambda: len(self.deliveries) >= count, timeout):
                 raise AssertionError(f"Expected {count} webhook deliveries, got {len(self.deliveries)}")
