@@ -329,3 +329,27 @@ def test_a_queued_event_that_must_wait_is_tried_again(client, attempt, stripe_ht
     attempt.refresh_from_db()
     assert Order.objects.count() == 1
     assert attempt.fee_minor == responses.FEE
+
+
+@pytest.mark.django_db
+def test_a_webhook_for_an_unknown_session_is_logged_and_changes_nothing(client, attempt, stripe_http, caplog):
+    unknown = completed_event()
+    unknown["data"]["object"].update(id="cs_test_unknown", client_reference_id="999999", metadata={})
+    stripe_http.respond(responses.session_paid() | {"id": "cs_test_unknown", "client_reference_id": "999999",
+                                                     "metadata": {}})
+    with caplog.at_level("ERROR", logger="shop.payments.views"):
+        response = post_event(client, unknown)
+    assert response.status_code == 500
+    assert "No payment attempt for Checkout Session cs_test_unknown" in caplog.text
+    assert Order.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_an_event_missing_fields_is_logged_and_changes_nothing(client, attempt, caplog):
+    broken = completed_event()
+    del broken["data"]["object"]["amount_total"]
+    with caplog.at_level("ERROR", logger="shop.payments.views"):
+        response = post_event(client, broken)
+    assert response.status_code == 500
+    assert "could not be applied" in caplog.text
+    assert Order.objects.count() == 0
