@@ -13,6 +13,8 @@ urlpatterns = [
     path("i18n/setlang/", set_language, name="set_language"),
     # Stripe posts here; a stable address outside the language prefix.
     path("checkout/stripe/webhook/", stripe_webhook, name="stripe-webhook"),
+    # The public ledger's stable addresses for outside verifiers; never under /uk/ or /en/.
+    path("transparency/log/", include("donations.urls")),
 ]
 
 urlpatterns += i18n_patterns(
