@@ -396,6 +396,18 @@ OSCAR_DASHBOARD_NAVIGATION = OSCAR_DASHBOARD_NAVIGATION + [  # noqa: F405
             },
         ],
     },
+    {
+        "label": _("Payments"),
+        "icon": "fas fa-undo",
+        "children": [
+            {
+                # Refund an order from its page; this lists every refund, including those made in Stripe.
+                "label": _("Refunds"),
+                "url_name": "payments-dashboard:refund-list",
+                "access_fn": lambda user, *args: user.is_staff,
+            },
+        ],
+    },
 ]
 THUMBNAIL_DEBUG = False
 THUMBNAIL_PRESERVE_FORMAT = True
@@ -443,3 +455,15 @@ DEMO_STAFF_EMAIL = "staff@example.org"
 LEDGER_SIGNING_KEY = os.environ.get("LEDGER_SIGNING_KEY", "")
 LEDGER_VERIFIER_KEY = os.environ.get("LEDGER_VERIFIER_KEY", "")
 LEDGER_LOG_ORIGIN = os.environ.get("LEDGER_LOG_ORIGIN", "proceeds.territoriesarepeople.example/ledger")
+
+# --- Disbursements ----------------------------------------------------------
+
+# Evidence files (receipts, invoices) can name people who received aid: they
+# live in a private directory that no web server serves, never under
+# MEDIA_ROOT (donations.storage refuses that), and are seen only through the
+# finance workspace. With several web processes, mount it on shared storage.
+EVIDENCE_ROOT = Path(os.environ.get("EVIDENCE_ROOT") or BASE_DIR / "var" / "evidence")
+EVIDENCE_MAX_BYTES = env_int("EVIDENCE_MAX_BYTES", 10 * 1024 * 1024)
+# Disbursements show outside the finance workspace (a supporter's impact link,
+# public reports) only this many days after they were paid.
+PUBLICATION_DELAY_DAYS = env_int("PUBLICATION_DELAY_DAYS", 30)

@@ -20,6 +20,7 @@ urlpatterns = [
 urlpatterns += i18n_patterns(
     path("", include("shop.campaign.urls")),
     path("dashboard/campaign/", include("shop.campaign.dashboard")),
+    path("dashboard/payments/", include("shop.payments.dashboard")),
     path("", include("shop.payments.urls")),
     path("", include(apps.get_app_config("oscar").urls[0])),
     prefix_default_language=True,

@@ -10,6 +10,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from donations.money import Money
+
 
 class PaymentAttempt(models.Model):
     class Status(models.TextChoices):
@@ -81,3 +83,75 @@ class StripeEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event_id} {self.type}"
+
+
+class Refund(models.Model):
+    """Money given back on an order: asked for in the shop's dashboard, or made in Stripe's and learnt from it.
+
+    A dashboard refund is stored (with its idempotency key) before Stripe is
+    called, so a double click, a retry or a crash mid-call sends the same
+    request again and Stripe answers with the same refund rather than making
+    a second one. ``payment_event`` is set once the refund is recorded on the
+    order: from then on it counts in the Source's ``amount_refunded``.
+    """
+
+    class Origin(models.TextChoices):
+        DASHBOARD = "dashboard", _("shop dashboard")
+        STRIPE = "stripe", _("Stripe's dashboard")
+
+    class Status(models.TextChoices):
+        REQUESTED = "requested", _("being sent to Stripe")
+        # Stripe could not be reached or its answer was lost: it may or may not have refunded.
+        # Sending the same request again (same key) settles it; until then it blocks charge.refunded.
+        UNANSWERED = "unanswered", _("Stripe did not answer, not recorded")
+        PENDING = "pending", _("accepted by Stripe, pending")
+        SUCCEEDED = "succeeded", _("refunded")
+        FAILED = "failed", _("failed, nothing refunded")
+
+    order = models.ForeignKey("order.Order", on_delete=models.PROTECT, related_name="refunds")
+    origin = models.CharField(max_length=16, choices=Origin.choices)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.REQUESTED)
+    currency = models.CharField(max_length=3)
+    amount_minor = models.BigIntegerField()
+    # {"<order line id>": quantity}: the goods this refund is for; empty for a refund by amount.
+    line_quantities = models.JSONField(default=dict, blank=True)
+    # The volunteer's own words. Kept in the shop: Stripe only ever gets ``stripe_reason``.
+    reason = models.TextField()
+    stripe_reason = models.CharField(max_length=32, blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # Only dashboard refunds have one: Stripe-made refunds were never requested by the shop.
+    idempotency_key = models.CharField(max_length=64, unique=True, null=True, blank=True)
+    stripe_refund_id = models.CharField(max_length=255, unique=True, null=True, blank=True)
+    # The charge.refunded event a Stripe-made refund was learnt from.
+    stripe_event_id = models.CharField(max_length=255, unique=True, null=True, blank=True)
+    failure_message = models.TextField(blank=True)
+    payment_event = models.OneToOneField(
+        "order.PaymentEvent", null=True, blank=True, on_delete=models.PROTECT, related_name="refund"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    recorded_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(amount_minor__gt=0), name="refund_amount_positive"),
+            models.CheckConstraint(
+                condition=models.Q(origin="stripe") | models.Q(idempotency_key__isnull=False),
+                name="refund_dashboard_has_idempotency_key",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Refund of {self.amount} ({self.get_status_display()})"
+
+    @property
+    def amount(self) -> Money:
+        return Money(self.amount_minor, self.currency)
+
+    @property
+    def is_recorded(self) -> bool:
+        """On the order's books: counted in the Source's ``amount_refunded`` and posted to the ledger."""
+        return self.payment_event_id is not None

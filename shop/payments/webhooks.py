@@ -12,6 +12,7 @@ from shop.payments import stripe_gateway
 from shop.payments.attempts import release_attempt
 from shop.payments.fulfilment import PaymentMismatch, fulfil_checkout_session, record_charge_fees
 from shop.payments.models import PaymentAttempt, StripeEvent
+from shop.payments.refunds import RefundInFlight, record_refund_from_stripe
 
 logger = logging.getLogger(__name__)
 
@@ -135,6 +136,17 @@ def _charge_updated(event: stripe_gateway.WebhookEvent) -> str:
     return "fee not known yet"
 
 
+def _charge_refunded(event: stripe_gateway.WebhookEvent) -> str:
+    """A refund made in Stripe's dashboard; or the echo of one made in ours, which finds nothing new to record."""
+    charge = stripe_gateway.charge_fees_from_event(event)
+    try:
+        refund = record_refund_from_stripe(charge, event_id=event.id)
+    except RefundInFlight as exc:
+        # A dashboard refund of this order awaits Stripe's answer: Stripe's total is read once it is recorded.
+        raise RetryLater(str(exc)) from exc
+    return f"refund of {refund.amount} recorded" if refund else "no refund to record"
+
+
 class RetryLater(Exception):  # noqa: N818
     """Nothing is wrong, but the event cannot be applied yet: answer 5xx so Stripe retries."""
 
@@ -146,4 +158,5 @@ EVENT_HANDLERS: dict[str, Callable[[stripe_gateway.WebhookEvent], str]] = {
     "checkout.session.expired": _session_expired,
     "charge.updated": _charge_updated,
     "charge.succeeded": _charge_updated,
+    "charge.refunded": _charge_refunded,
 }

@@ -352,3 +352,29 @@ def charge_updated_event() -> dict[str, Any]:
 def event_list_page(events: list[dict[str, Any]], *, has_more: bool) -> dict[str, Any]:
     """GET /v1/events → 200."""
     return {"object": "list", "data": copy.deepcopy(events), "has_more": has_more, "url": "/v1/events"}
+
+
+# --- Refunds (shop.payments.refunds) -----------------------------------------------
+
+
+def charge_refunded(*, amount_refunded: int) -> dict[str, Any]:
+    """A charge after one or more refunds, as ``charge.refunded`` carries it.
+
+    Since API 2022-11-15 a charge no longer lists its refunds: ``amount_refunded``
+    is the running total of every refund so far, pending ones included.
+    """
+    return charge(
+        balance_transaction_expanded=False,
+        amount_refunded=amount_refunded,
+        refunded=amount_refunded == AMOUNT_TOTAL,
+    )
+
+
+def charge_refunded_event(*, amount_refunded: int, event_id: str = "evt_1SbR7kLkdIwHu7ixR3fN5cWq") -> dict[str, Any]:
+    """charge.refunded: a refund was made, in Stripe's dashboard or through the API."""
+    return event(
+        "charge.refunded",
+        charge_refunded(amount_refunded=amount_refunded),
+        event_id=event_id,
+        previous_attributes={"amount_refunded": 0, "refunded": False},
+    )
