@@ -7,8 +7,10 @@ from the return page or Stripe's webhook, whichever comes first.
 
 from django.conf import settings
 from django.contrib import messages
+from django.db import transaction
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.decorators import method_decorator
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from oscar.apps.checkout import views as oscar_views
@@ -16,6 +18,10 @@ from oscar.apps.checkout import views as oscar_views
 from shop.payments.attempts import CheckoutPlan, PaymentNotStarted, start_payment
 
 
+# Not one transaction per request here: the payment attempt must be committed
+# before Stripe is called, or a fast webhook (or a crash mid-call) would find
+# no attempt for a session that exists at Stripe.
+@method_decorator(transaction.non_atomic_requests, name="dispatch")
 class PaymentDetailsView(oscar_views.PaymentDetailsView):
     def get(self, request, *args, **kwargs):
         if not self.preview:

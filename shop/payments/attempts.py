@@ -125,6 +125,8 @@ def release_attempt(attempt: PaymentAttempt, *, status: str = PaymentAttempt.Sta
     attempt.status = status
     attempt.save(update_fields=["status", "updated_at"])
     basket = Basket.objects.select_for_update().get(pk=attempt.basket_id)
-    if basket.status == Basket.FROZEN:
+    newer = PaymentAttempt.objects.filter(basket=basket, status=PaymentAttempt.Status.OPEN).exclude(pk=attempt.pk)
+    # An old session expiring must not thaw a basket that is being paid for again.
+    if basket.status == Basket.FROZEN and not newer.exists():
         basket.thaw()
     return True

@@ -353,3 +353,47 @@ def test_an_event_missing_fields_is_logged_and_changes_nothing(client, attempt, 
     assert response.status_code == 500
     assert "could not be applied" in caplog.text
     assert Order.objects.count() == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_attempt_is_committed_before_stripe_is_called(client, tshirt, shipping_methods, stripe_http):
+    """A webhook may arrive before the customer's browser does: the attempt must already be visible."""
+    from django.db import connection
+
+    seen = {}
+
+    def answer(method, url, headers, post_data=None):
+        with connection.cursor():  # the same connection would see its own uncommitted rows; ask a new one
+            pass
+        from django.db import connections
+
+        other = connections.create_connection("default")
+        try:
+            with other.cursor() as cursor:
+                cursor.execute("SELECT count(*) FROM payments_paymentattempt")
+                seen["attempts"] = cursor.fetchone()[0]
+        finally:
+            other.close()
+        return json.dumps(responses.session_open()), 200, {}
+
+    stripe_http.request = answer
+    parent, children = tshirt
+    client.post(reverse("basket:add", kwargs={"pk": parent.pk}), {"quantity": 1, "child_id": children[0].pk})
+    client.post(reverse("checkout:index"), {"username": responses.CUSTOMER_EMAIL, "options": "anonymous"})
+    client.post(reverse("checkout:shipping-address"), ADDRESS)
+    client.get(reverse("checkout:shipping-method"))
+    assert client.post(reverse("checkout:preview"), {"action": "place_order"}).status_code == 302
+    assert seen["attempts"] == 1
+
+
+@pytest.mark.django_db
+def test_an_old_session_expiring_does_not_thaw_a_basket_paid_for_again(client, attempt, stripe_http):
+    from shop.payments.attempts import release_attempt
+
+    newer = PaymentAttempt.objects.create(
+        order_number=attempt.order_number + "-2", basket=attempt.basket, email=attempt.email,
+        currency="EUR", total_minor=3500, idempotency_key="checkout-newer", stripe_session_id="cs_test_newer",
+    )
+    assert newer.basket.status == Basket.FROZEN
+    release_attempt(attempt)
+    assert Basket.objects.get(pk=attempt.basket_id).status == Basket.FROZEN
