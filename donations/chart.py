@@ -39,5 +39,9 @@ CHART_OF_ACCOUNTS: tuple[tuple[str, str, str], ...] = (
     ("fulfilment-and-shipping", "Fulfilment and shipping", "expense"),
     ("stripe-fees", "Stripe fees", "expense"),
     ("fx-gains-losses", "Exchange gains and losses", "income"),
+    # Added with proceeds posting (donations/proceeds.py says why): costs the proceeds
+    # still owe makers and carriers, and the net result appropriated to the aid fund.
+    ("costs-payable", "Merch and shipping costs payable", "liability"),
+    ("proceeds-to-aid", "Net proceeds appropriated to aid", "equity"),
     *((aid_spent_account(code), f"Aid spent: {name}", "expense") for code, name in AID_CATEGORIES),
 )

@@ -15,10 +15,13 @@ account's normally negative (money the campaign owes to aid shows as a credit).
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from donations.storage import EvidenceStorage
 
 
 class Account(models.Model):
@@ -187,3 +190,372 @@ class Checkpoint(models.Model):
 
     def __str__(self) -> str:
         return f"checkpoint {self.tree_size} {self.root_hash[:12]}"
+
+
+# --- Disbursements, evidence, allocation, audit -------------------------------
+#
+# Written only by donations.disbursements, donations.evidence, donations.allocation
+# and donations.audit. Private fields (notes, case reference, payee, evidence,
+# rejection reason) never enter a public leaf, a log line or the audit log.
+
+
+class AidCategory(models.Model):
+    """An editable aid category; its spending is posted to the account ``aid-spent:<code>``."""
+
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    name = models.CharField(_("name"), max_length=120)
+    name_uk = models.CharField(_("name in Ukrainian"), max_length=120, blank=True)
+    is_active = models.BooleanField(_("offered for new disbursements"), default=True)
+    display_order = models.PositiveSmallIntegerField(_("display order"), default=0)
+
+    class Meta:
+        ordering = ["display_order", "code"]
+        verbose_name = _("aid category")
+        verbose_name_plural = _("aid categories")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class PublicDescription(models.Model):
+    """One phrase of the controlled vocabulary that public pages may show for a disbursement.
+
+    Free text from volunteers never becomes public: it could name a person or a
+    village. A phrase may be tied to one category or (``category`` empty) fit any.
+    """
+
+    code = models.SlugField(_("code"), max_length=60, unique=True)
+    text = models.CharField(_("text (English)"), max_length=200)
+    text_uk = models.CharField(_("text (Ukrainian)"), max_length=200)
+    category = models.ForeignKey(
+        AidCategory, on_delete=models.PROTECT, null=True, blank=True, related_name="public_descriptions",
+        verbose_name=_("category"),
+    )
+    is_active = models.BooleanField(_("offered for new disbursements"), default=True)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("public description")
+        verbose_name_plural = _("public descriptions")
+
+    def __str__(self) -> str:
+        return self.text
+
+
+class Region(models.TextChoices):
+    """Coarse places only: Ukraine's first-level divisions, or "occupied territories", or "other"."""
+
+    OCCUPIED = "occupied", _("Occupied territories")
+    CHERKASY = "cherkasy", _("Cherkasy oblast")
+    CHERNIHIV = "chernihiv", _("Chernihiv oblast")
+    CHERNIVTSI = "chernivtsi", _("Chernivtsi oblast")
+    CRIMEA = "crimea", _("Autonomous Republic of Crimea")
+    DNIPROPETROVSK = "dnipropetrovsk", _("Dnipropetrovsk oblast")
+    DONETSK = "donetsk", _("Donetsk oblast")
+    IVANO_FRANKIVSK = "ivano-frankivsk", _("Ivano-Frankivsk oblast")
+    KHARKIV = "kharkiv", _("Kharkiv oblast")
+    KHERSON = "kherson", _("Kherson oblast")
+    KHMELNYTSKYI = "khmelnytskyi", _("Khmelnytskyi oblast")
+    KIROVOHRAD = "kirovohrad", _("Kirovohrad oblast")
+    KYIV_CITY = "kyiv-city", _("Kyiv city")
+    KYIV = "kyiv", _("Kyiv oblast")
+    LUHANSK = "luhansk", _("Luhansk oblast")
+    LVIV = "lviv", _("Lviv oblast")
+    MYKOLAIV = "mykolaiv", _("Mykolaiv oblast")
+    ODESA = "odesa", _("Odesa oblast")
+    POLTAVA = "poltava", _("Poltava oblast")
+    RIVNE = "rivne", _("Rivne oblast")
+    SEVASTOPOL = "sevastopol", _("Sevastopol city")
+    SUMY = "sumy", _("Sumy oblast")
+    TERNOPIL = "ternopil", _("Ternopil oblast")
+    VINNYTSIA = "vinnytsia", _("Vinnytsia oblast")
+    VOLYN = "volyn", _("Volyn oblast")
+    ZAKARPATTIA = "zakarpattia", _("Zakarpattia oblast")
+    ZAPORIZHZHIA = "zaporizhzhia", _("Zaporizhzhia oblast")
+    ZHYTOMYR = "zhytomyr", _("Zhytomyr oblast")
+    OTHER = "other", _("Other")
+
+
+class Disbursement(models.Model):
+    """Aid paid out of the aid fund, recorded by one volunteer and approved by another.
+
+    States move only through ``donations.disbursements`` (each step locks the
+    row and writes an audit entry): draft → submitted → approved → posted, or
+    rejected with a reason. ``exchange_rate`` is units of the ledger currency
+    for one unit of ``currency``; ``ledger_amount_minor`` is the amount times
+    the rate, rounded half-up to the ledger currency's minor unit, and is what
+    the books and the allocation use.
+    """
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        SUBMITTED = "submitted", _("Submitted for approval")
+        APPROVED = "approved", _("Approved")
+        POSTED = "posted", _("Posted to the ledger")
+        REJECTED = "rejected", _("Rejected")
+
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.DRAFT)
+    paid_on = models.DateField(_("date paid"))
+    amount_minor = models.BigIntegerField(_("amount paid in minor units"))
+    currency = models.CharField(_("currency paid"), max_length=3)
+    exchange_rate = models.DecimalField(
+        _("exchange rate to the ledger currency"), max_digits=20, decimal_places=10,
+        help_text=_("Ledger-currency units for one unit of the currency paid; 1 when they are the same."),
+    )
+    rate_source = models.CharField(_("source of the exchange rate"), max_length=200, blank=True)
+    rate_date = models.DateField(_("date of the exchange rate"), null=True, blank=True)
+    ledger_currency = models.CharField(_("ledger currency"), max_length=3)
+    ledger_amount_minor = models.BigIntegerField(_("amount in the ledger currency (minor units)"))
+    category = models.ForeignKey(
+        AidCategory, on_delete=models.PROTECT, related_name="disbursements", verbose_name=_("aid category")
+    )
+    region = models.CharField(_("region"), max_length=20, choices=Region.choices)
+    people_helped = models.PositiveIntegerField(_("people helped"))
+    public_description = models.ForeignKey(
+        PublicDescription, on_delete=models.PROTECT, related_name="disbursements",
+        verbose_name=_("public description"),
+    )
+    concerns_case = models.BooleanField(
+        _("aid to a person or family"), default=True,
+        help_text=_("Its ledger entry is then only a salted commitment, seen publicly in monthly totals."),
+    )
+    # Private: never in a public leaf, a log line or the audit log.
+    notes = models.TextField(_("notes (private)"), blank=True)
+    case_reference = models.CharField(_("pseudonymous case reference (private)"), max_length=64, blank=True)
+    payee_name = models.CharField(_("payee (private unless a public organisation)"), max_length=200)
+    payee_is_organisation = models.BooleanField(_("the payee is an organisation"), default=False)
+    payee_public = models.BooleanField(_("show the payee publicly"), default=False)
+    rejection_reason = models.TextField(_("reason for rejection (private)"), blank=True)
+
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("recorded by")
+    )
+    recorded_at = models.DateTimeField(_("recorded at"), default=timezone.now, editable=False)
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True, editable=False)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("approved by"),
+    )
+    approved_at = models.DateTimeField(_("approved at"), null=True, blank=True, editable=False)
+    rejected_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("rejected by"),
+    )
+    rejected_at = models.DateTimeField(_("rejected at"), null=True, blank=True, editable=False)
+    posted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("posted by"),
+    )
+    posted_at = models.DateTimeField(_("posted at"), null=True, blank=True, editable=False)
+    posted_entry = models.OneToOneField(
+        JournalEntry, on_delete=models.PROTECT, null=True, blank=True, related_name="disbursement",
+        verbose_name=_("ledger entry"),
+    )
+
+    class Meta:
+        ordering = ["-paid_on", "-id"]
+        verbose_name = _("disbursement")
+        verbose_name_plural = _("disbursements")
+        permissions = [
+            ("approve_disbursement", _("Can approve or reject disbursements")),
+            ("post_disbursement", _("Can post approved disbursements to the ledger")),
+            ("view_disbursement_evidence", _("Can view disbursement evidence files")),
+        ]
+        indexes = [models.Index(fields=["status", "paid_on"], name="donations_disb_status_paid")]
+        constraints = [
+            # Four eyes, in the database: holds for raw SQL as much as for the ORM.
+            models.CheckConstraint(
+                condition=Q(approved_by__isnull=True) | ~Q(approved_by=F("recorded_by")),
+                name="donations_disbursement_not_self_approved",
+                violation_error_message=_("The volunteer who recorded a disbursement cannot approve it."),
+            ),
+            models.CheckConstraint(condition=Q(amount_minor__gt=0), name="donations_disbursement_amount_positive"),
+            models.CheckConstraint(
+                condition=Q(ledger_amount_minor__gt=0), name="donations_disbursement_ledger_amount_positive"
+            ),
+            models.CheckConstraint(condition=Q(exchange_rate__gt=0), name="donations_disbursement_rate_positive"),
+            models.CheckConstraint(
+                condition=~Q(currency=F("ledger_currency"))
+                | (Q(exchange_rate=1) & Q(ledger_amount_minor=F("amount_minor"))),
+                name="donations_disbursement_same_currency_rate_one",
+            ),
+            models.CheckConstraint(condition=Q(people_helped__gt=0), name="donations_disbursement_people_positive"),
+            models.CheckConstraint(
+                condition=Q(payee_public=False) | Q(payee_is_organisation=True),
+                name="donations_disbursement_public_payee_is_organisation",
+                violation_error_message=_("Only an organisation can be shown publicly as the payee."),
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["draft", "rejected"]) | Q(submitted_at__isnull=False),
+                name="donations_disbursement_submitted_at",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status__in=["approved", "posted"])
+                | (Q(approved_by__isnull=False) & Q(approved_at__isnull=False)),
+                name="donations_disbursement_approval_recorded",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="posted") | (Q(posted_entry__isnull=False) & Q(posted_at__isnull=False)),
+                name="donations_disbursement_posted_entry",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="rejected") | (~Q(rejection_reason="") & Q(rejected_by__isnull=False)),
+                name="donations_disbursement_rejection_reason",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        # Only what is safe anywhere: an id, a date and a category.
+        return f"disbursement {self.pk} ({self.paid_on}, {self.category_id})"
+
+
+class DisbursementEvidence(models.Model):
+    """A receipt or invoice, checked and cleaned by ``donations.evidence``, kept in private storage.
+
+    The stored file's name is random; ``original_name`` (private) is kept only
+    so volunteers recognise their upload.
+    """
+
+    disbursement = models.ForeignKey(
+        Disbursement, on_delete=models.PROTECT, related_name="evidence", verbose_name=_("disbursement")
+    )
+    file = models.FileField(_("file"), storage=EvidenceStorage(), upload_to="", max_length=200)
+    content_type = models.CharField(_("content type"), max_length=40)
+    size = models.PositiveIntegerField(_("size in bytes"))
+    sha256 = models.CharField(_("SHA-256 of the stored file (hex)"), max_length=64)
+    original_name = models.CharField(_("uploaded file name (private)"), max_length=200, blank=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("uploaded by")
+    )
+    uploaded_at = models.DateTimeField(_("uploaded at"), default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("evidence file")
+        verbose_name_plural = _("evidence files")
+
+    def __str__(self) -> str:
+        return f"evidence {self.pk} ({self.content_type})"
+
+
+class Earmark(models.Model):
+    """A volunteer's instruction: fund this disbursement from these proceeds first.
+
+    Earmarks reserve nothing; ``post_disbursement`` honours them (or refuses,
+    saying which proceeds fall short) and funds any remainder oldest-first.
+    They can change until the disbursement is posted; the allocation then kept
+    is the record.
+    """
+
+    disbursement = models.ForeignKey(
+        Disbursement, on_delete=models.CASCADE, related_name="earmarks", verbose_name=_("disbursement")
+    )
+    proceeds_entry = models.ForeignKey(
+        JournalEntry, on_delete=models.PROTECT, related_name="earmarks", verbose_name=_("proceeds entry")
+    )
+    amount_minor = models.BigIntegerField(_("amount in the ledger currency (minor units)"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("earmarked by")
+    )
+    created_at = models.DateTimeField(_("earmarked at"), default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("earmark")
+        verbose_name_plural = _("earmarks")
+        constraints = [
+            models.UniqueConstraint(fields=["disbursement", "proceeds_entry"], name="donations_earmark_once"),
+            models.CheckConstraint(condition=Q(amount_minor__gt=0), name="donations_earmark_amount_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"earmark {self.proceeds_entry_id} → {self.disbursement_id}"
+
+
+class Allocation(models.Model):
+    """Which net proceeds paid for which disbursement: the link between an order and the aid it funded.
+
+    Append-only, like the books: a row is never edited. When a refund takes
+    back proceeds that were already spent, ``donations.allocation`` moves the
+    funding with a pair of rows, a negative RELEASED row on the refunded
+    proceeds and a positive REALLOCATED row on other proceeds. So the sums are
+    what count: per disbursement they equal its ledger amount, per proceeds
+    entry they never exceed its net (on PostgreSQL a deferred constraint
+    trigger checks both at COMMIT, migration 0004).
+    """
+
+    class Kind(models.TextChoices):
+        ALLOCATED = "allocated", _("Allocated when posted")
+        RELEASED = "released", _("Released after a refund")
+        REALLOCATED = "reallocated", _("Reallocated after a refund")
+
+    disbursement = models.ForeignKey(
+        Disbursement, on_delete=models.PROTECT, related_name="allocations", verbose_name=_("disbursement")
+    )
+    proceeds_entry = models.ForeignKey(
+        JournalEntry, on_delete=models.PROTECT, related_name="allocations", verbose_name=_("proceeds entry")
+    )
+    amount_minor = models.BigIntegerField(_("amount in minor units (released: negative)"))
+    currency = models.CharField(_("currency"), max_length=3)
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, default=Kind.ALLOCATED)
+    earmarked = models.BooleanField(_("earmarked by a volunteer"), default=False)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("allocation")
+        verbose_name_plural = _("allocations")
+        indexes = [models.Index(fields=["proceeds_entry", "currency"], name="donations_alloc_entry_cur")]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(kind="released") & Q(amount_minor__lt=0)) | (~Q(kind="released") & Q(amount_minor__gt=0)),
+                name="donations_allocation_sign",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.amount_minor} {self.currency} of entry {self.proceeds_entry_id} → {self.disbursement_id}"
+
+
+class AuditLogEntry(models.Model):
+    """Who did what to a disbursement, and when. Append-only (triggers on PostgreSQL, migration 0004).
+
+    Holds field *names*, ids and states, never the values of private fields:
+    the audit log is read by more people than a disbursement's payee may be.
+    """
+
+    class Action(models.TextChoices):
+        RECORDED = "recorded", _("Recorded")
+        UPDATED = "updated", _("Updated")
+        SUBMITTED = "submitted", _("Submitted")
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Rejected")
+        POSTED = "posted", _("Posted")
+        EVIDENCE_ADDED = "evidence_added", _("Evidence added")
+        EVIDENCE_REMOVED = "evidence_removed", _("Evidence removed")
+        EVIDENCE_VIEWED = "evidence_viewed", _("Evidence viewed")
+        EARMARKED = "earmarked", _("Earmarked")
+        EARMARK_REMOVED = "earmark_removed", _("Earmark removed")
+        REALLOCATED = "reallocated", _("Reallocated after a refund")
+
+    at = models.DateTimeField(_("at"), default=timezone.now, editable=False)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("who"),
+    )
+    action = models.CharField(_("action"), max_length=32, choices=Action.choices)
+    disbursement = models.ForeignKey(
+        Disbursement, on_delete=models.PROTECT, null=True, blank=True, related_name="audit_log",
+        verbose_name=_("disbursement"),
+    )
+    fields = models.JSONField(_("fields changed (names only)"), default=list, blank=True)
+    summary = models.CharField(_("summary"), max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("audit log entry")
+        verbose_name_plural = _("audit log entries")
+        indexes = [models.Index(fields=["disbursement", "at"], name="donations_audit_disb_at")]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.disbursement_id}"
