@@ -455,6 +455,8 @@ DEMO_STAFF_EMAIL = "staff@example.org"
 LEDGER_SIGNING_KEY = os.environ.get("LEDGER_SIGNING_KEY", "")
 LEDGER_VERIFIER_KEY = os.environ.get("LEDGER_VERIFIER_KEY", "")
 LEDGER_LOG_ORIGIN = os.environ.get("LEDGER_LOG_ORIGIN", "proceeds.territoriesarepeople.example/ledger")
+# The books' currency; empty means the shop's currency.
+LEDGER_CURRENCY = os.environ.get("LEDGER_CURRENCY", "").strip().upper()
 
 # --- Disbursements ----------------------------------------------------------
 
