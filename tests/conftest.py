@@ -3,6 +3,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.utils import translation
 
+from donations import ledger
 from tests import factories
 
 
@@ -18,6 +19,21 @@ def pytest_collection_modifyitems(config, items):
     if deselected:
         config.hook.pytest_deselected(items=deselected)
         items[:] = [item for item in items if not item.get_closest_marker("postgres")]
+
+
+@pytest.fixture(autouse=True)
+def _chart_of_accounts(request):
+    """Every test that can reach the database finds the chart of accounts.
+
+    Paying an order posts its proceeds to the books, and a transactional test
+    (``transaction=True``, a live server) flushes every table on its way out,
+    the accounts the migrations opened included.
+    """
+    uses_db = {"db", "transactional_db", "live_server"} & set(request.fixturenames)
+    if not uses_db and request.node.get_closest_marker("django_db") is None:
+        return
+    request.getfixturevalue("db")
+    ledger.open_accounts()
 
 
 @pytest.fixture(autouse=True)

@@ -17,6 +17,7 @@ from oscar.core.loading import get_class, get_model
 from donations.money import Money
 from shop.payments import stripe_gateway
 from shop.payments.models import PaymentAttempt
+from shop.payments.proceeds import post_proceeds_for_order
 
 logger = logging.getLogger(__name__)
 
@@ -61,6 +62,9 @@ def fulfil_checkout_session(session: stripe_gateway.CheckoutSession) -> Any | No
         if session.charge is not None:
             _store_fees(attempt, session.charge)
         attempt.save()
+        # In the same transaction, so an order exists exactly when its proceeds are in
+        # the books; last, because posting holds the ledger's lock until COMMIT.
+        post_proceeds_for_order(order)
         transaction.on_commit(lambda: send_confirmation(order))
     logger.info("Order %s placed for Checkout Session %s", order.number, session.id)
     return order
@@ -76,6 +80,9 @@ def record_charge_fees(fees: stripe_gateway.ChargeFees) -> bool:
             return False
         _store_fees(attempt, fees)
         attempt.save(update_fields=["fee_minor", "net_minor", "fee_currency", "updated_at"])
+        if attempt.order_id:
+            # Proceeds posted before Stripe said its fee: the fee is posted now, once.
+            post_proceeds_for_order(attempt.order)
     return True
 
 

@@ -39,6 +39,7 @@ from donations.money import Money, round_to_minor
 from shop.payments import stripe_gateway
 from shop.payments.fulfilment import PaymentMismatch
 from shop.payments.models import PaymentAttempt, Refund
+from shop.payments.proceeds import post_refund_for_order
 
 logger = logging.getLogger(__name__)
 
@@ -463,31 +464,28 @@ def _record(refund: Refund, source: Any, *, reference: str, transaction_status: 
 
 
 def refund_recorded(refund: Refund) -> None:
-    """The single place where a recorded refund reaches the proceeds ledger. Does nothing yet.
+    """The single place where a recorded refund reaches the proceeds ledger.
 
     Called exactly once per refund, for both origins (the shop's dashboard and
     Stripe's), after the refund is on the order's books (PaymentEvent, Source
     transaction, ``refund.payment_event`` set) and inside the same transaction,
-    with the order's Stripe Source locked. So a ledger posting made here commits
+    with the order's Stripe Source locked. So the ledger posting made here commits
     with the refund or not at all: if it raises, the recording is undone and is
     made again later (Stripe's webhook retry, resending the same form,
     ``reconcile_stripe``), calling this again.
 
-    To wire the ledger, replace the body with (``shop.payments.proceeds``)::
-
-        post_refund_for_order(
-            refund.order,
-            refund_id=f"refund-{refund.pk}",  # one per Refund row, whichever side made it
-            refunded=refund.amount,  # Money, positive, the order's currency
-            refunded_on=timezone.localdate(refund.recorded_at),
-        )
-
     ``refund.stripe_refund_id`` is None for a refund made in Stripe's dashboard
     (its charge id is ``refund.payment_event.reference``), hence the row's id.
-    The ledger's ``OverRefund`` would then undo the recording and surface as an
-    error (the webhook answers 500 and Stripe retries). Keep effects outside
-    the database (email) out of here, or defer them with ``transaction.on_commit``.
+    The ledger's ``OverRefund`` undoes the recording and surfaces as an error
+    (the webhook answers 500 and Stripe retries). Keep effects outside the
+    database (email) out of here, or defer them with ``transaction.on_commit``.
     """
+    post_refund_for_order(
+        refund.order,
+        refund_id=f"refund-{refund.pk}",  # one per Refund row, whichever side made it
+        refunded=refund.amount,  # Money, positive, the order's currency
+        refunded_on=timezone.localdate(refund.recorded_at),
+    )
 
 
 # --- Helpers ------------------------------------------------------------------------------
