@@ -390,6 +390,32 @@ def allocate_disbursement(*, disbursement: Disbursement) -> list[Allocation]:
     )
 
 
+def release_disbursement(*, disbursement: Disbursement) -> list[Allocation]:
+    """Give back everything allocated to a disbursement whose entry is being reversed.
+
+    One negative row per proceeds entry still funding it, so those proceeds are
+    unallocated again and the history of what funded it stays readable.
+    Inside ``reverse_disbursement``'s transaction, after its entry (same lock order as posting).
+    """
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("release_disbursement runs inside reverse_disbursement's transaction")
+    _lock_aid_fund()
+    standing = (
+        Allocation.objects.filter(disbursement=disbursement)
+        .values("proceeds_entry_id", "currency")
+        .annotate(total=Sum("amount_minor"))
+        .filter(total__gt=0)
+        .order_by("proceeds_entry_id")
+    )
+    return Allocation.objects.bulk_create(
+        Allocation(
+            disbursement=disbursement, proceeds_entry_id=row["proceeds_entry_id"], amount_minor=-row["total"],
+            currency=row["currency"], kind=Allocation.Kind.RELEASED,
+        )
+        for row in standing
+    )
+
+
 def reallocate_refunded_proceeds(*, by=None, currency: str | None = None) -> Money:
     """Move funding off proceeds that refunds (or reversals) took back, onto the oldest unspent proceeds.
 
@@ -516,7 +542,9 @@ def order_impact(order_number: str, *, today: datetime.date | None = None) -> li
             disbursement.payee_name if disbursement.payee_public and not disbursement.concerns_case else None,
         )
         lines[key] += funding.amount.minor
-    return [ImpactLine(*key, amount=Money(total, currency)) for key, total in sorted(lines.items())]
+    # A case has no region or payee (None): sort those as empty text, beside purchases' names.
+    ordered = sorted(lines.items(), key=lambda item: tuple("" if part is None else part for part in item[0]))
+    return [ImpactLine(*key, amount=Money(total, currency)) for key, total in ordered]
 
 
 @dataclass(frozen=True)
@@ -631,7 +659,13 @@ def _verify_disbursement_side() -> list[Problem]:
             problems.append(Problem(sequence, (
                 f"disbursement {pk}'s entry was reversed, but its allocations still stand"
             )))
-    for disbursement_id in sorted(totals.keys() - posted_ids):
+    reversed_ids = set(
+        Disbursement.objects.filter(status=Disbursement.Status.REVERSED).values_list("pk", flat=True)
+    )
+    for pk in sorted(reversed_ids):
+        if any(totals.get(pk, {}).values()):
+            problems.append(Problem(None, f"disbursement {pk} was reversed, but its allocations were not released"))
+    for disbursement_id in sorted(totals.keys() - posted_ids - reversed_ids):
         problems.append(Problem(None, f"disbursement {disbursement_id} has allocations but is not posted"))
     return problems
 

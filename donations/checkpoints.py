@@ -27,8 +27,9 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from django.conf import settings
+from django.db import transaction
 
-from donations.ledger import tree_head
+from donations.ledger import lock_log, tree_head
 from donations.models import Checkpoint
 
 DEFAULT_LOG_ORIGIN = "proceeds.territoriesarepeople.example/ledger"
@@ -236,19 +237,44 @@ def verify_checkpoint(note: str, vkey: str, *, origin: str | None = None) -> Tre
     return head
 
 
+def can_sign() -> bool:
+    """Whether this process holds a signing key (or may use the development one)."""
+    return bool((getattr(settings, "LEDGER_SIGNING_KEY", "") or "").strip()) or settings.DEBUG
+
+
 def make_checkpoint() -> Checkpoint:
-    """Sign the current tree head and keep it; an unchanged head signed by the same key is not signed again."""
+    """Sign the current tree head and keep it; an unchanged head signed by the same key is not signed again.
+
+    Holds the log's lock while it reads the head and stores the note, so
+    checkpoints are stored in the order the tree grew: two processes signing
+    at once can never store a smaller tree after a larger one.
+    """
     key = signing_key()
     origin = log_origin()
-    size, root = tree_head()
-    latest = Checkpoint.objects.order_by("-id").first()
-    if (
-        latest is not None and latest.tree_size == size and latest.root_hash == root.hex()
-        and latest.key_name == key.name and latest.origin == origin
-    ):
-        return latest
-    note = sign_note(checkpoint_body(origin=origin, size=size, root=root), key)
-    return Checkpoint.objects.create(tree_size=size, root_hash=root.hex(), origin=origin, key_name=key.name, note=note)
+    with transaction.atomic():
+        lock_log()
+        size, root = tree_head()
+        latest = Checkpoint.objects.order_by("-id").first()
+        if (
+            latest is not None and latest.tree_size == size and latest.root_hash == root.hex()
+            and latest.key_name == key.name and latest.origin == origin
+        ):
+            return latest
+        note = sign_note(checkpoint_body(origin=origin, size=size, root=root), key)
+        return Checkpoint.objects.create(
+            tree_size=size, root_hash=root.hex(), origin=origin, key_name=key.name, note=note
+        )
+
+
+def checkpoint_after_posting() -> None:
+    """After a transaction that posted entries commits: sign the new tree head, when this process can.
+
+    A batch (a webhook, a disbursement, a command's run) gets one checkpoint,
+    made once its entries are durable. Where the key lives off the web
+    server, ``manage.py make_checkpoint`` run by the key holder does it instead.
+    """
+    if getattr(settings, "LEDGER_AUTO_CHECKPOINT", True) and can_sign():
+        make_checkpoint()
 
 
 def latest_checkpoint() -> Checkpoint | None:

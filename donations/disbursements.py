@@ -509,3 +509,43 @@ def post_disbursement(*, disbursement: Disbursement, by) -> JournalEntry:
             + ("y" if len(rows) == 1 else "ies"),
         )
     return entry
+
+
+def reverse_disbursement(
+    *, disbursement: Disbursement, by, reason: str, on: datetime.date | None = None
+) -> JournalEntry:
+    """Correct a posted disbursement: post the exact negation of its entry and release its funding.
+
+    The ledger is never edited: the original entry stays, a reversal entry
+    points at it (a case entry's reversal is a case entry too), the proceeds
+    that funded it become unallocated again, and the disbursement says it was
+    reversed and why (privately). Record a corrected disbursement afresh.
+    Idempotent: reversing a reversed disbursement returns its reversal.
+    """
+    require_permission(by, POST)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": ["Say why the disbursement is reversed."]})
+    with transaction.atomic():
+        disbursement = _lock(disbursement)
+        if disbursement.status == Disbursement.Status.REVERSED:
+            return disbursement.reversal_entry
+        _require_status(disbursement, Disbursement.Status.POSTED, doing="reversed")
+        entry = ledger.reverse_entry(
+            disbursement.posted_entry,
+            memo=f"Reversal of disbursement {disbursement.pk}",
+            effective_date=on or timezone.localdate(),
+            idempotency_key=f"disbursement-reversal:{disbursement.pk}",
+        )
+        released = allocation.release_disbursement(disbursement=disbursement)
+        disbursement.status = Disbursement.Status.REVERSED
+        disbursement.reversal_entry = entry
+        disbursement.reversal_reason = reason
+        disbursement.reversed_by = by
+        disbursement.reversed_at = timezone.now()
+        _save(disbursement, ["status", "reversal_entry", "reversal_reason", "reversed_by", "reversed_at"])
+        write_audit(
+            actor=by, action=AuditLogEntry.Action.REVERSED, disbursement=disbursement, fields=["reversal_reason"],
+            summary=f"posted → reversed by entry #{entry.sequence}; {len(released)} allocation(s) released",
+        )
+    return entry

@@ -128,6 +128,15 @@ def _lock_log_head() -> LogHead:
     return head
 
 
+def lock_log() -> None:
+    """Take the log's append lock for the rest of the transaction (posting takes it anyway).
+
+    For work that must see the books stand still between reading and posting,
+    such as summarising case entries that nobody else may summarise meanwhile.
+    """
+    _lock_log_head()
+
+
 def _frontier(head: LogHead) -> list[bytes]:
     return [bytes.fromhex(node) for node in head.frontier.split()]
 
@@ -259,7 +268,19 @@ def post_entry(
         head.frontier = " ".join(node.hex() for node in merkle.frontier_append(_frontier(head), head.size, leaf_hash))
         head.size = sequence
         head.save(update_fields=["size", "frontier"])
+        _checkpoint_on_commit()
     return entry
+
+
+def _checkpoint_on_commit() -> None:
+    """Ask for one checkpoint when the outermost transaction commits, however many entries it posts."""
+    from donations.checkpoints import checkpoint_after_posting  # checkpoints builds on this module
+
+    connection = transaction.get_connection()
+    if any(callback is checkpoint_after_posting for _savepoints, callback, _robust in connection.run_on_commit):
+        return
+    # robust: the entries are committed whatever happens; a signing failure is logged, and the next batch retries.
+    transaction.on_commit(checkpoint_after_posting, robust=True)
 
 
 def _add_to_balances(accounts: Mapping[str, Account], lines: Sequence[PostingLine]) -> None:

@@ -33,8 +33,11 @@ class Account(models.Model):
         INCOME = "income", _("Income")
         EXPENSE = "expense", _("Expense")
         EQUITY = "equity", _("Equity")
+        # Off the balance sheet: figures the log states (the monthly case aid
+        # summaries) without moving money a second time.
+        MEMORANDUM = "memorandum", _("Memorandum")
 
-    code = models.CharField(_("code"), max_length=64, unique=True)
+    code = models.CharField(_("code"), max_length=100, unique=True)
     name = models.CharField(_("name"), max_length=120)
     type = models.CharField(_("type"), max_length=16, choices=Type.choices)
 
@@ -62,6 +65,7 @@ class JournalEntry(models.Model):
         DISBURSEMENT = "disbursement", _("Disbursement")
         REVERSAL = "reversal", _("Reversal")
         ADJUSTMENT = "adjustment", _("Adjustment")
+        CASE_AID_SUMMARY = "case_aid_summary", _("Case aid summary")
 
     sequence = models.PositiveBigIntegerField(_("sequence number"), unique=True, editable=False)
     created_at = models.DateTimeField(_("recorded at"), default=timezone.now, editable=False)
@@ -192,6 +196,28 @@ class Checkpoint(models.Model):
         return f"checkpoint {self.tree_size} {self.root_hash[:12]}"
 
 
+class CaseAidCoverage(models.Model):
+    """Which monthly case aid summary states a case entry: each case entry is summarised once, at most.
+
+    Written only by ``donations.case_aid`` in the transaction that posts the
+    summary entry. Append-only (a trigger on PostgreSQL, migration 0006).
+    """
+
+    case_entry = models.OneToOneField(
+        JournalEntry, on_delete=models.PROTECT, related_name="case_aid_coverage", verbose_name=_("case entry")
+    )
+    summary_entry = models.ForeignKey(
+        JournalEntry, on_delete=models.PROTECT, related_name="covered_case_entries", verbose_name=_("summary entry")
+    )
+
+    class Meta:
+        verbose_name = _("case aid coverage")
+        verbose_name_plural = _("case aid coverage")
+
+    def __str__(self) -> str:
+        return f"case entry {self.case_entry_id} in summary {self.summary_entry_id}"
+
+
 # --- Disbursements, evidence, allocation, audit -------------------------------
 #
 # Written only by donations.disbursements, donations.evidence, donations.allocation
@@ -293,6 +319,7 @@ class Disbursement(models.Model):
         APPROVED = "approved", _("Approved")
         POSTED = "posted", _("Posted to the ledger")
         REJECTED = "rejected", _("Rejected")
+        REVERSED = "reversed", _("Reversed (posted, then corrected)")
 
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.DRAFT)
     paid_on = models.DateField(_("date paid"))
@@ -351,6 +378,16 @@ class Disbursement(models.Model):
         JournalEntry, on_delete=models.PROTECT, null=True, blank=True, related_name="disbursement",
         verbose_name=_("ledger entry"),
     )
+    reversed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("reversed by"),
+    )
+    reversed_at = models.DateTimeField(_("reversed at"), null=True, blank=True, editable=False)
+    reversal_reason = models.TextField(_("reason for the reversal (private)"), blank=True)
+    reversal_entry = models.OneToOneField(
+        JournalEntry, on_delete=models.PROTECT, null=True, blank=True, related_name="reversed_disbursement",
+        verbose_name=_("reversing ledger entry"),
+    )
 
     class Meta:
         ordering = ["-paid_on", "-id"]
@@ -397,6 +434,11 @@ class Disbursement(models.Model):
             models.CheckConstraint(
                 condition=~Q(status="posted") | (Q(posted_entry__isnull=False) & Q(posted_at__isnull=False)),
                 name="donations_disbursement_posted_entry",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="reversed")
+                | (Q(reversal_entry__isnull=False) & Q(posted_entry__isnull=False) & ~Q(reversal_reason="")),
+                name="donations_disbursement_reversal_recorded",
             ),
             models.CheckConstraint(
                 condition=~Q(status="rejected") | (~Q(rejection_reason="") & Q(rejected_by__isnull=False)),
@@ -486,7 +528,7 @@ class Allocation(models.Model):
 
     class Kind(models.TextChoices):
         ALLOCATED = "allocated", _("Allocated when posted")
-        RELEASED = "released", _("Released after a refund")
+        RELEASED = "released", _("Released after a refund or a reversal")
         REALLOCATED = "reallocated", _("Reallocated after a refund")
 
     disbursement = models.ForeignKey(
@@ -537,6 +579,8 @@ class AuditLogEntry(models.Model):
         EARMARKED = "earmarked", _("Earmarked")
         EARMARK_REMOVED = "earmark_removed", _("Earmark removed")
         REALLOCATED = "reallocated", _("Reallocated after a refund")
+        REVERSED = "reversed", _("Reversed")
+        IMPORTED = "imported", _("Imported from a spreadsheet")
 
     at = models.DateTimeField(_("at"), default=timezone.now, editable=False)
     actor = models.ForeignKey(

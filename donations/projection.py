@@ -28,7 +28,7 @@ from donations.money import Money
 
 # Kinds whose public date is the month only: the moment of a disbursement,
 # even aggregated, can point at a place and a person; a month cannot.
-MONTH_ONLY_KINDS = frozenset({"disbursement"})
+MONTH_ONLY_KINDS = frozenset({"disbursement", "case_aid_summary"})
 
 Detail = str | int | bool | None
 

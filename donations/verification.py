@@ -20,7 +20,15 @@ from dataclasses import dataclass, field
 
 from donations import merkle
 from donations.checkpoints import CheckpointError, current_vkey, parse_vkey, verify_checkpoint
-from donations.models import Account, AccountBalance, Checkpoint, JournalEntry, LogHead, Posting
+from donations.models import (
+    Account,
+    AccountBalance,
+    CaseAidCoverage,
+    Checkpoint,
+    JournalEntry,
+    LogHead,
+    Posting,
+)
 from donations.projection import (
     PostingTriple,
     ProjectionError,
@@ -117,7 +125,49 @@ def verify_ledger(*, chunk_size: int = CHUNK_SIZE) -> Report:
     _check_running_balances(report, balances)
     _check_log_head(report)
     _check_checkpoints(report, checkpoints, roots_at)
+    _check_case_aid_summaries(report)
+    _check_allocations(report)
     return report
+
+
+def _check_allocations(report: Report) -> None:
+    from donations.allocation import verify_allocations  # allocation imports this module's Problem
+
+    report.problems.extend(verify_allocations())
+
+
+def _check_case_aid_summaries(report: Report) -> None:
+    """Each summary states exactly the cells its covered case entries make under the rules it names."""
+    from donations import case_aid, disclosure  # case_aid builds on the ledger, as this module does
+
+    covered: dict[int, list[JournalEntry]] = defaultdict(list)
+    for coverage in CaseAidCoverage.objects.select_related("case_entry").order_by("case_entry__sequence"):
+        covered[coverage.summary_entry_id].append(coverage.case_entry)
+    summaries = JournalEntry.objects.filter(kind=JournalEntry.Kind.CASE_AID_SUMMARY).order_by("sequence")
+    codes = dict(Account.objects.values_list("id", "code"))
+    postings = _postings_by_entry(Posting.objects.filter(entry__kind=JournalEntry.Kind.CASE_AID_SUMMARY), codes)
+    for summary in summaries:
+        entries = covered.get(summary.pk, [])
+        details = _stored_details(summary.public_leaf)
+        if any(not entry.concerns_case for entry in entries):
+            report.problem(summary.sequence, "covers an entry that does not concern a case")
+        if details.get("covers") != ",".join(str(entry.sequence) for entry in entries):
+            report.problem(summary.sequence, "the case entries it says it covers are not the ones recorded")
+        rules = disclosure.Rules(
+            min_cases=int(details.get("min_cases", 0)), dominance_percent=int(details.get("dominance_percent", 0))
+        )
+        result = disclosure.disclose(case_aid.contributions(case_aid.case_entries(entries)), rules)
+        expected = sorted(posting_triple_of(line) for line in case_aid.summary_postings(result.cells))
+        if result.held or expected != sorted(postings.get(summary.pk, [])):
+            report.problem(
+                summary.sequence,
+                "its published cells are not what its covered case entries add up to under the rules it states",
+            )
+
+
+def posting_triple_of(line) -> PostingTriple:
+    code, money = line
+    return (code, money.minor, money.currency)
 
 
 def _postings_by_entry(postings, codes: dict[int, str]) -> dict[int, list[PostingTriple]]:

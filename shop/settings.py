@@ -455,6 +455,10 @@ DEMO_STAFF_EMAIL = "staff@example.org"
 LEDGER_SIGNING_KEY = os.environ.get("LEDGER_SIGNING_KEY", "")
 LEDGER_VERIFIER_KEY = os.environ.get("LEDGER_VERIFIER_KEY", "")
 LEDGER_LOG_ORIGIN = os.environ.get("LEDGER_LOG_ORIGIN", "proceeds.territoriesarepeople.example/ledger")
+# Sign a checkpoint as soon as a transaction that posted entries commits (one
+# per webhook, disbursement or command run). Off: only `manage.py
+# make_checkpoint` signs, e.g. from cron on the machine that holds the key.
+LEDGER_AUTO_CHECKPOINT = env_bool("LEDGER_AUTO_CHECKPOINT", True)
 # The books' currency; empty means the shop's currency.
 LEDGER_CURRENCY = os.environ.get("LEDGER_CURRENCY", "").strip().upper()
 
@@ -469,3 +473,14 @@ EVIDENCE_MAX_BYTES = env_int("EVIDENCE_MAX_BYTES", 10 * 1024 * 1024)
 # Disbursements show outside the finance workspace (a supporter's impact link,
 # public reports) only this many days after they were paid.
 PUBLICATION_DELAY_DAYS = env_int("PUBLICATION_DELAY_DAYS", 30)
+# Statistical disclosure control for anything public about aid to people: a
+# cell (month × category × region) is published only with at least
+# DISCLOSURE_MIN_CASES cases and when no single case dominates it (p% rule:
+# the rest, less the second-largest case, must exceed this percentage of the
+# largest); otherwise it is merged into a coarser cell, or held back.
+DISCLOSURE_MIN_CASES = env_int("DISCLOSURE_MIN_CASES", 5)
+DISCLOSURE_DOMINANCE_PERCENT = env_int("DISCLOSURE_DOMINANCE_PERCENT", 10)
+if DISCLOSURE_MIN_CASES < 3 or not 0 <= DISCLOSURE_DOMINANCE_PERCENT <= 100:
+    raise ImproperlyConfigured(
+        "DISCLOSURE_MIN_CASES must be at least 3 and DISCLOSURE_DOMINANCE_PERCENT between 0 and 100"
+    )

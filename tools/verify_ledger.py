@@ -300,6 +300,54 @@ def _b64(text: str, what: str) -> bytes:
         raise Broken(f"{what} is not valid base64") from None
 
 
+class PublicBooks:
+    """What the leaves promise about each other: each entry balances, and case aid is summarised once.
+
+    A plain entry's postings sum to zero in each currency. A monthly case aid
+    summary (kind ``case_aid_summary``) names in ``details.covers`` the case
+    entries it states; each must be an earlier case leaf, and none may be
+    stated twice. The amounts inside case commitments stay private: only the
+    campaign's own ``manage.py verify_ledger`` can add those up.
+    """
+
+    def __init__(self) -> None:
+        self.cases: set[int] = set()
+        self.covered: set[int] = set()
+
+    def add(self, line: bytes, number: int) -> str | None:
+        leaf = json.loads(line.decode("utf-8"))
+        if leaf.get("case") is True:
+            self.cases.add(number)
+            return None
+        totals: dict[str, int] = {}
+        for posting in leaf.get("postings") or []:
+            amount = posting.get("amount")
+            if not isinstance(amount, int) or isinstance(amount, bool):
+                return "has a posting whose amount is not a whole number of minor units"
+            totals[posting.get("currency")] = totals.get(posting.get("currency"), 0) + amount
+        unbalanced = sorted(str(currency) for currency, total in totals.items() if total)
+        if unbalanced:
+            return f"does not balance in {', '.join(unbalanced)}"
+        if leaf.get("kind") == "case_aid_summary":
+            return self._summary(leaf)
+        return None
+
+    def _summary(self, leaf: dict) -> str | None:
+        covers = str((leaf.get("details") or {}).get("covers") or "")
+        try:
+            sequences = [int(part) for part in covers.split(",") if part]
+        except ValueError:
+            return "is a case aid summary whose covers list is not sequence numbers"
+        unknown = [n for n in sequences if n not in self.cases]
+        twice = [n for n in sequences if n in self.covered]
+        self.covered.update(sequences)
+        if unknown:
+            return f"is a case aid summary covering entries that are not earlier case entries: {unknown[:5]}"
+        if twice:
+            return f"is a case aid summary covering case entries already summarised: {twice[:5]}"
+        return None
+
+
 class VerifierKey:
     def __init__(self, vkey: str) -> None:
         self.text = vkey.strip()
@@ -468,6 +516,7 @@ class Verification:
         root_at_size = EMPTY_ROOT if size == 0 else None
         root_at_previous = EMPTY_ROOT if previous_size == 0 else None
         problems = 0
+        books = PublicBooks()
         with open(path, "rb") as file:
             for raw in file:  # Binary lines split on b"\n" only: a leaf may hold U+2028.
                 count += 1
@@ -476,7 +525,7 @@ class Verification:
                     problems += 1
                     self.fail(f"{where} has no newline at its end: the download was cut short")
                 line = raw[:-1] if raw.endswith(b"\n") else raw
-                problem = self._line_problem(line, count)
+                problem = self._line_problem(line, count) or books.add(line, count)
                 if problem is not None:
                     problems += 1
                     if problems <= MAX_LINE_PROBLEMS:

@@ -143,3 +143,51 @@ def test_the_key_command_prints_a_matching_signing_and_verifier_key(capsys):
     key = checkpoints.parse_signing_key(lines["LEDGER_SIGNING_KEY"], default_name="unused")
     assert key.name == "proceeds.example/ledger"
     assert key.vkey == lines["LEDGER_VERIFIER_KEY"]
+
+
+def test_a_batch_of_postings_is_signed_once_when_it_commits(books, ledger_key, django_capture_on_commit_callbacks):
+    from django.db import transaction
+
+    with django_capture_on_commit_callbacks(execute=True) as callbacks, transaction.atomic():
+        post_sale(day=1)
+        post_sale(day=2)
+        assert not Checkpoint.objects.exists()  # nothing is signed before the entries are durable
+    assert len(callbacks) == 1
+    checkpoint = checkpoints.latest_checkpoint()
+    assert checkpoint.tree_size == 2 and Checkpoint.objects.count() == 1
+    checkpoints.verify_checkpoint(checkpoint.note, ledger_key.vkey, origin=TEST_ORIGIN)
+
+
+def test_a_rolled_back_posting_is_not_signed(books, django_capture_on_commit_callbacks):
+    from django.db import transaction
+
+    with django_capture_on_commit_callbacks(execute=True):
+        with pytest.raises(RuntimeError), transaction.atomic():
+            post_sale(day=1)
+            raise RuntimeError("the rest of the batch failed")
+    assert not Checkpoint.objects.exists()
+
+
+@pytest.mark.parametrize("auto, debug, key", [(False, True, True), (True, False, False)])
+def test_no_checkpoint_after_posting_when_switched_off_or_without_a_key(
+    books, settings, django_capture_on_commit_callbacks, auto, debug, key
+):
+    settings.LEDGER_AUTO_CHECKPOINT = auto
+    settings.DEBUG = debug
+    if not key:
+        settings.LEDGER_SIGNING_KEY = ""
+    with django_capture_on_commit_callbacks(execute=True):
+        post_sale(day=1)
+    assert not Checkpoint.objects.exists()
+
+
+def test_the_make_checkpoint_command_signs_or_says_why_not(books, settings, capsys):
+    from django.core.management import CommandError, call_command
+
+    post_sale(day=1)
+    call_command("make_checkpoint")
+    assert "checkpoint at tree size 1" in capsys.readouterr().out
+    settings.DEBUG = False
+    settings.LEDGER_SIGNING_KEY = ""
+    with pytest.raises(CommandError, match="LEDGER_SIGNING_KEY is not set"):
+        call_command("make_checkpoint")

@@ -434,3 +434,56 @@ def test_two_disbursements_racing_for_the_same_proceeds_cannot_both_be_funded():
         sum(Allocation.objects.values_list("amount_minor", flat=True)), "EUR"
     )
     assert verify_ledger().ok
+
+
+def test_a_posted_disbursement_is_corrected_by_a_reversal_that_releases_its_funding(team):
+    sell("9001", 50_000)
+    before = unallocated_balance("EUR")
+    disbursement = posted(team)
+    assert unallocated_balance("EUR") == before - Money(10_000, "EUR")
+
+    entry = disbursements.reverse_disbursement(disbursement=disbursement, by=team.approver, reason="Paid twice")
+    disbursement.refresh_from_db()
+    assert disbursement.status == Disbursement.Status.REVERSED
+    assert entry.reverses_id == disbursement.posted_entry_id and entry.concerns_case
+    assert unallocated_balance("EUR") == before
+    assert ledger.account_balance("aid-spent:medicine", "EUR") == Money(0, "EUR")
+    # Again: the same reversal, nothing new.
+    assert disbursements.reverse_disbursement(disbursement=disbursement, by=team.approver, reason="x") == entry
+    assert JournalEntry.objects.filter(kind="reversal").count() == 1
+    log = AuditLogEntry.objects.filter(disbursement=disbursement, action="reversed").get()
+    assert "Paid twice" not in log.summary
+    assert verify_ledger().ok
+
+
+def test_a_reversal_needs_a_reason_a_posted_disbursement_and_the_permission(team):
+    sell("9001", 50_000)
+    disbursement = posted(team)
+    with pytest.raises(ValidationError, match="Say why"):
+        disbursements.reverse_disbursement(disbursement=disbursement, by=team.approver, reason="  ")
+    with pytest.raises(PermissionDenied):
+        disbursements.reverse_disbursement(disbursement=disbursement, by=team.volunteer, reason="wrong")
+    draft = record(team)
+    with pytest.raises(ValidationError, match="cannot be reversed"):
+        disbursements.reverse_disbursement(disbursement=draft, by=team.approver, reason="wrong")
+    assert JournalEntry.objects.filter(kind="reversal").count() == 0
+
+
+@pytest.mark.postgres
+def test_postgresql_lets_a_posted_disbursement_change_only_into_its_reversal(team):
+    sell("9001", 50_000)
+    disbursement = posted(team)
+    refused = [
+        ("UPDATE donations_disbursement SET amount_minor = 1 WHERE id = %s", [disbursement.pk]),
+        ("UPDATE donations_disbursement SET status = 'reversed', reversal_reason = 'x', "
+         "reversal_entry_id = posted_entry_id, amount_minor = 1 WHERE id = %s", [disbursement.pk]),
+        ("DELETE FROM donations_disbursement WHERE id = %s", [disbursement.pk]),
+    ]
+    for statement, params in refused:
+        with pytest.raises(IntegrityError, match="is posted in the ledger"), transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute(statement, params)
+    disbursements.reverse_disbursement(disbursement=disbursement, by=team.approver, reason="duplicate")
+    with pytest.raises(IntegrityError, match="is reversed in the ledger"), transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("UPDATE donations_disbursement SET reversal_reason = 'y' WHERE id = %s", [disbursement.pk])

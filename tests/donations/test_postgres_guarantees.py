@@ -145,5 +145,8 @@ def test_twenty_postings_at_once_make_one_gap_free_log_and_consistent_checkpoint
     report = verify_ledger()
     assert report.ok, report.problems  # Every checkpoint any thread made is a prefix of this one tree.
     assert Checkpoint.objects.count() >= 2
+    # Signed under the log's lock: stored in the order the tree grew, never a smaller tree after a larger one.
+    sizes = list(Checkpoint.objects.order_by("id").values_list("tree_size", flat=True))
+    assert sizes == sorted(sizes)
     assert ledger.account_balance("merch-sales", "EUR").minor == -sum(1000 + number for number in range(20))
     assert all(entry.effective_date >= datetime.date(2025, 3, 1) for entry in JournalEntry.objects.all())

@@ -189,7 +189,9 @@ def test_a_tampered_entry_line_breaks_the_root(downloads, tmp_path):
     assert "FAIL the first 10 entries of entries.jsonl hash to " in result.stdout
     assert "but the checkpoint signs" in result.stdout and "an entry was altered, inserted or removed" in result.stdout
     assert "verify against the log's URL to find the entry" in result.stdout
-    assert result.stdout.rstrip().endswith("BROKEN: 1 problem(s); the log does not verify")
+    # The altered amount also unbalances the entry, which the public leaves alone reveal.
+    assert "FAIL entries.jsonl line 2 (entry #2): does not balance in EUR" in result.stdout
+    assert result.stdout.rstrip().endswith("BROKEN: 2 problem(s); the log does not verify")
 
 
 def test_a_forged_checkpoint_fails_its_signature(downloads, tmp_path):
@@ -302,7 +304,8 @@ def test_missing_files_or_arguments_cannot_run(tmp_path):
 
 
 @pytest.fixture
-def live_log(books, live_server):
+def live_log(books, live_server, settings):
+    settings.LEDGER_AUTO_CHECKPOINT = False  # these tests decide where the signed tree ends
     make_log()
     return live_server.url + BASE
 
@@ -378,3 +381,69 @@ def test_a_leaf_read_back_as_json_is_the_posted_projection(downloads):
     """The line is the projection itself; no envelope, so its hash is the tree's leaf hash."""
     first = json.loads(lines_of(downloads)[0])
     assert first["sequence"] == 1 and first["kind"] == "order_proceeds"
+
+
+# --- what the leaves promise about each other ----------------------------------------
+
+
+def leaf_line(leaf: dict) -> bytes:
+    return json.dumps(leaf, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def summary(sequence: int, covers: str) -> bytes:
+    return leaf_line({
+        "sequence": sequence, "date": "2025-03", "kind": "case_aid_summary", "reverses": None,
+        "postings": [
+            {"account": "memo:case-aid:merged:merged", "amount": 500, "currency": "EUR"},
+            {"account": "memo:case-aid-offset", "amount": -500, "currency": "EUR"},
+        ],
+        "details": {"covers": covers},
+    })
+
+
+def case(sequence: int) -> bytes:
+    return leaf_line({"case": True, "commitment": "00" * 32, "kind": "disbursement", "sequence": sequence})
+
+
+def test_public_books_accept_a_summary_of_earlier_case_entries():
+    books = tool.PublicBooks()
+    assert books.add(case(1), 1) is None and books.add(case(2), 2) is None
+    assert books.add(summary(3, "1,2"), 3) is None
+
+
+def test_public_books_refuse_a_summary_of_a_plain_entry_or_of_a_case_twice():
+    books = tool.PublicBooks()
+    books.add(case(1), 1)
+    assert "not earlier case entries: [2]" in books.add(summary(2, "1,2"), 2)
+    assert "already summarised: [1]" in books.add(summary(3, "1"), 3)
+
+
+def test_public_books_refuse_an_entry_that_does_not_balance():
+    unbalanced = leaf_line({
+        "sequence": 1, "date": "2025-03-01", "kind": "order_proceeds", "reverses": None,
+        "postings": [{"account": "stripe-balance", "amount": 100, "currency": "EUR"},
+                     {"account": "aid-fund", "amount": -90, "currency": "EUR"}],
+    })
+    assert tool.PublicBooks().add(unbalanced, 1) == "does not balance in EUR"
+
+
+def test_a_published_case_aid_summary_passes_the_standalone_verifier(books, client, tmp_path, settings):
+    from donations import case_aid
+
+    settings.PUBLICATION_DELAY_DAYS = 0
+    make_log(extra_after_checkpoint=0)
+    for day in range(1, 6):
+        ledger.post_entry(
+            kind="disbursement", effective_date=datetime.date(2025, 4, day), concerns_case=True,
+            postings=[("aid-spent:food", Money(100_000 * day, "UAH")), ("bank", Money(-100_000 * day, "UAH"))],
+            details={"category": "food", "region": "occupied", "people_helped": 2},
+        )
+    assert len(case_aid.publish_case_aid_summaries(today=datetime.date(2025, 6, 1))) == 1
+    checkpoints.make_checkpoint()
+    directory = tmp_path / "downloads"
+    directory.mkdir()
+    (directory / "checkpoint").write_bytes(client.get(BASE + "checkpoint").content)
+    (directory / "key").write_bytes(client.get(BASE + "key").content)
+    (directory / "entries.jsonl").write_bytes(body(client.get(BASE + "entries.jsonl")))
+    result = verify(directory, "--key", directory / "key", cwd=tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
