@@ -18,6 +18,7 @@ importer show it as is) before anything is written.
 from __future__ import annotations
 
 import datetime
+import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -50,9 +51,13 @@ INPUT_FIELDS = (
 
 
 def _echo(value: Any) -> str:
-    """Repeat a short code-like value (a currency, a rate) in a message; anything else stays unsaid."""
+    """Repeat a value in a message only when it cannot be a name: a number, or three capital letters.
+
+    A surname typed into the currency column ("Kovalenko") must not travel on
+    in an error report, so anything with lower-case letters stays unsaid.
+    """
     text = str(value).strip()
-    if len(text) <= 16 and all(char.isalnum() or char in ".,-" for char in text):
+    if re.fullmatch(r"[0-9.,\-]{1,20}|[A-Z]{3}", text):
         return repr(text)
     return "this value"
 

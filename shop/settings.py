@@ -379,6 +379,14 @@ OSCAR_PRODUCTS_PER_PAGE = 20
 # product pages lean and stores nothing more about visitors.
 OSCAR_HIDDEN_FEATURES = ["reviews", "wishlists"]
 OSCAR_REQUIRED_ADDRESS_FIELDS = ("first_name", "last_name", "line1", "line4", "postcode", "country")
+
+
+def _finance(user, url_name, *args):
+    """Show a finance workspace page in the menu to those who may open it (imported late: models load after)."""
+    from donations.dashboard.permissions import may_open
+
+    return may_open(user, url_name)
+
 OSCAR_DASHBOARD_NAVIGATION = OSCAR_DASHBOARD_NAVIGATION + [  # noqa: F405
     {
         "label": _("Campaign"),
@@ -406,6 +414,17 @@ OSCAR_DASHBOARD_NAVIGATION = OSCAR_DASHBOARD_NAVIGATION + [  # noqa: F405
                 "url_name": "payments-dashboard:refund-list",
                 "access_fn": lambda user, *args: user.is_staff,
             },
+        ],
+    },
+    {
+        # The finance workspace: each page needs staff status and its permission (donations.dashboard.permissions).
+        "label": _("Finance"),
+        "icon": "fas fa-hand-holding-heart",
+        "children": [
+            {"label": _("Disbursements"), "url_name": "finance-dashboard:disbursement-list", "access_fn": _finance},
+            {"label": _("Ledger"), "url_name": "finance-dashboard:ledger", "access_fn": _finance},
+            {"label": _("Proceeds & allocation"), "url_name": "finance-dashboard:allocation", "access_fn": _finance},
+            {"label": _("Audit log"), "url_name": "finance-dashboard:audit-log", "access_fn": _finance},
         ],
     },
 ]

@@ -7,6 +7,7 @@ from django.urls import include, path
 from django.views.i18n import set_language
 from django.views.static import serve
 
+from donations.views import impact
 from shop.payments.views import stripe_webhook
 
 urlpatterns = [
@@ -21,7 +22,9 @@ urlpatterns += i18n_patterns(
     path("", include("shop.campaign.urls")),
     path("dashboard/campaign/", include("shop.campaign.dashboard")),
     path("dashboard/payments/", include("shop.payments.dashboard")),
+    path("dashboard/finance/", include("donations.dashboard.urls")),
     path("", include("shop.payments.urls")),
+    path("impact/<str:token>/", impact.impact_page, name="impact"),
     path("", include(apps.get_app_config("oscar").urls[0])),
     prefix_default_language=True,
 )

@@ -21,6 +21,7 @@ from django.contrib.sites.models import Site
 from django.core.files.base import ContentFile
 from oscar.core.loading import get_model
 
+from donations.vocabulary import ensure_vocabulary
 from shop.campaign import content
 from shop.campaign.demo_images import render_product_image
 from shop.campaign.models import CampaignPage, CategoryTranslation, ProductTranslation, RightsSection
@@ -104,6 +105,7 @@ def ensure_reference_data() -> dict[str, int]:
     created["shipping methods"] = ensure_shipping_methods()
     created.update(ensure_campaign_page())
     created["sites"] = ensure_site()
+    created.update(ensure_vocabulary())
     return dict(created)
 
 

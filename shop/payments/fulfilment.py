@@ -11,11 +11,14 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
+from django.utils import translation
 from oscar.core.loading import get_class, get_model
 
 from donations.money import Money
 from shop.payments import stripe_gateway
+from shop.payments.impact import impact_link_for, impact_url
 from shop.payments.models import PaymentAttempt
 from shop.payments.proceeds import post_proceeds_for_order
 
@@ -65,7 +68,9 @@ def fulfil_checkout_session(session: stripe_gateway.CheckoutSession) -> Any | No
         # In the same transaction, so an order exists exactly when its proceeds are in
         # the books; last, because posting holds the ledger's lock until COMMIT.
         post_proceeds_for_order(order)
-        transaction.on_commit(lambda: send_confirmation(order))
+        # Under the attempt's lock, like the order: made once, and there whenever the order is.
+        impact_link_for(order)
+        transaction.on_commit(lambda: send_confirmation(order, language=attempt.language))
     logger.info("Order %s placed for Checkout Session %s", order.number, session.id)
     return order
 
@@ -161,8 +166,13 @@ def _record_payment(attempt: PaymentAttempt, order: Any, session: stripe_gateway
     reference = session.payment_intent_id or session.id
     source_type, _ = SourceType.objects.get_or_create(code="stripe", defaults={"name": "Stripe"})
     source = Source.objects.create(
-        order=order, source_type=source_type, currency=attempt.currency,
-        amount_allocated=amount, amount_debited=amount, reference=reference, label="Card (Stripe Checkout)",
+        order=order,
+        source_type=source_type,
+        currency=attempt.currency,
+        amount_allocated=amount,
+        amount_debited=amount,
+        reference=reference,
+        label="Card (Stripe Checkout)",
     )
     Transaction.objects.create(
         source=source, txn_type=Transaction.DEBIT, amount=amount, reference=reference, status="succeeded"
@@ -173,10 +183,22 @@ def _record_payment(attempt: PaymentAttempt, order: Any, session: stripe_gateway
         PaymentEventQuantity.objects.create(event=event, line=line, quantity=line.quantity)
 
 
-def send_confirmation(order: Any) -> None:
-    """The order confirmation email (Oscar's ORDER_PLACED message)."""
-    context = {"user": order.user, "order": order, "lines": order.lines.all(), "request": None}
+def send_confirmation(order: Any, *, language: str | None = None) -> None:
+    """The order confirmation email (Oscar's ORDER_PLACED message), in the language the customer paid in.
+
+    It is sent after the commit, outside the request that paid (often Stripe's
+    webhook, whose language is not the customer's): hence the override.
+    """
+    language = language or translation.get_language() or settings.LANGUAGE_CODE
     try:
-        OrderDispatcher(logger=logger).send_order_placed_email_for_user(order, context)
+        context = {
+            "user": order.user,
+            "order": order,
+            "lines": order.lines.all(),
+            "request": None,
+            "impact_url": impact_url(order, language),
+        }
+        with translation.override(language):
+            OrderDispatcher(logger=logger).send_order_placed_email_for_user(order, context)
     except Exception:  # the order stands; a mail outage must not undo or repeat it
         logger.exception("Confirmation email for order %s could not be sent", order.number)

@@ -155,3 +155,21 @@ class Refund(models.Model):
     def is_recorded(self) -> bool:
         """On the order's books: counted in the Source's ``amount_refunded`` and posted to the ledger."""
         return self.payment_event_id is not None
+
+
+class OrderImpactLink(models.Model):
+    """The private address at which a supporter sees what their order's proceeds funded.
+
+    One per order, made when the order is placed (``shop.payments.impact``).
+    The token is the only key: 32 random bytes, so the address cannot be
+    guessed, and it says nothing about the order or the customer. Whoever
+    holds the link sees only public-grade facts (``donations.views.impact``).
+    """
+
+    order = models.OneToOneField("order.Order", on_delete=models.PROTECT, related_name="impact_link")
+    token = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        # Never the token: this string ends up in logs and the admin.
+        return f"impact link of order {self.order_id}"

@@ -7,8 +7,8 @@ from types import SimpleNamespace
 
 from django.contrib.auth.models import Permission, User
 
-from donations import disbursements, ledger
-from donations.models import AidCategory, Disbursement, PublicDescription
+from donations import disbursements, ledger, vocabulary
+from donations.models import Disbursement
 from donations.money import Money
 
 PAID_ON = datetime.date(2025, 3, 10)
@@ -18,20 +18,7 @@ CATEGORIES = ["evacuation", "medicine", "food", "hygiene", "shelter", "transport
 
 def ensure_vocabulary() -> None:
     """The categories and phrases migration 0004 seeds, again after a flush (transactional tests)."""
-    for order, code in enumerate(CATEGORIES):
-        AidCategory.objects.get_or_create(code=code, defaults={"name": code.title(), "display_order": order})
-    medicine = AidCategory.objects.get(code="medicine")
-    PublicDescription.objects.get_or_create(
-        code="medicines", defaults={"text": "Medicines", "text_uk": "Ліки", "category": medicine}
-    )
-    PublicDescription.objects.get_or_create(
-        code="food-packages",
-        defaults={"text": "Food packages", "text_uk": "Продуктові набори", "category": AidCategory.objects.get(
-            code="food")},
-    )
-    PublicDescription.objects.get_or_create(
-        code="humanitarian-aid", defaults={"text": "Humanitarian aid", "text_uk": "Гуманітарна допомога"}
-    )
+    vocabulary.ensure_vocabulary()
 
 
 def make_user(username: str, *codenames: str) -> User:

@@ -321,6 +321,8 @@ steps = st.lists(
         # Refund the n-th order (counted from the oldest, which disbursements spend first) by a percentage.
         st.tuples(st.just("refund"), st.integers(0, 3), st.integers(1, 100)),
         st.tuples(st.just("disburse"), st.integers(1, 40_000), st.booleans(), st.none() | st.integers(0, 30)),
+        # Reverse the n-th posted disbursement (a correction): its funding must come back.
+        st.tuples(st.just("reverse"), st.integers(0, 5)),
     ),
     min_size=1,
     max_size=14,
@@ -350,7 +352,18 @@ def test_allocations_never_exceed_either_side_whatever_happens(team, steps):
         for step in steps:
             run_step(team, step, orders)
             check_invariants()
+        check_tampering_is_caught()
         transaction.set_rollback(True)
+
+
+def check_tampering_is_caught() -> None:
+    """One allocation rewritten behind the services' back: the checks name it."""
+    row = Allocation.objects.filter(amount_minor__gt=1).order_by("id").first()
+    if row is None:
+        return
+    tamper(Allocation.objects.filter(pk=row.pk), amount_minor=row.amount_minor - 1)
+    assert verify_allocations() != []
+    assert not verify_ledger().ok
 
 
 def run_step(team, step, orders) -> None:
@@ -368,6 +381,12 @@ def run_step(team, step, orders) -> None:
         number = JournalEntry.objects.filter(kind="refund").count() + 1
         refund(entry.idempotency_key.split(":")[1], amount, number=number)
         assert reallocate_refunded_proceeds() == eur(0)
+    elif step[0] == "reverse":
+        posted = list(Disbursement.objects.filter(status="posted").order_by("id"))
+        if posted:
+            disbursements.reverse_disbursement(
+                disbursement=posted[step[1] % len(posted)], by=team.approver, reason="corrected"
+            )
     else:
         _kind, minor, is_case, earmark_index = step
         disbursement = approved(team, amount=eur(minor), concerns_case=is_case)

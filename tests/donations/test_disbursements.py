@@ -487,3 +487,12 @@ def test_postgresql_lets_a_posted_disbursement_change_only_into_its_reversal(tea
     with pytest.raises(IntegrityError, match="is reversed in the ledger"), transaction.atomic():
         with connection.cursor() as cursor:
             cursor.execute("UPDATE donations_disbursement SET reversal_reason = 'y' WHERE id = %s", [disbursement.pk])
+
+
+def test_a_name_typed_in_the_currency_column_is_not_repeated_in_the_error(team):
+    with pytest.raises(ValidationError) as refused:
+        record(team, currency="Kovalenko")
+    assert "Kovalenko" not in str(refused.value)
+    with pytest.raises(ValidationError) as refused:
+        record(team, currency="XYZ")
+    assert "'XYZ'" in str(refused.value)

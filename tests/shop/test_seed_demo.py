@@ -173,3 +173,83 @@ def test_setup_shop_names_the_site_after_site_url(settings):
     settings.SITE_URL = "https://shop.territoriesarepeople.example"
     call_command("setup_shop", stdout=StringIO())
     assert Site.objects.get_current().domain == "shop.territoriesarepeople.example"
+
+
+# --- The demo ledger ---------------------------------------------------------------------
+
+
+def ledger_size() -> dict[str, int]:
+    from donations.models import Allocation, AuditLogEntry, Checkpoint, Disbursement, JournalEntry, Posting
+    from shop.payments.models import OrderImpactLink, PaymentAttempt, Refund
+
+    models = (
+        JournalEntry,
+        Posting,
+        Allocation,
+        Checkpoint,
+        Disbursement,
+        AuditLogEntry,
+        Refund,
+        PaymentAttempt,
+        OrderImpactLink,
+        get_model("order", "Order"),
+        get_model("order", "Line"),
+    )
+    return {model.__name__: model.objects.count() for model in models}
+
+
+@pytest.mark.django_db
+def test_a_second_run_adds_nothing_to_the_books(debug):
+    """The books are append-only: a second seed_demo finds the demo ledger and leaves its size as it was."""
+    from donations.models import LogHead
+
+    first_output = seed_demo()
+    after_first = ledger_size()
+    seed_demo()
+
+    assert ledger_size() == after_first
+    assert after_first["Order"] >= 140 and after_first["JournalEntry"] > after_first["Order"]
+    assert LogHead.objects.get().size == after_first["JournalEntry"]
+    assert "demo orders" in first_output and "/impact/" in first_output
+
+
+@pytest.mark.django_db
+def test_the_demo_ledger_verifies_and_shows_every_state(debug):
+    """Months of orders, refunds and aid in four currencies and every category; the books verify."""
+    from donations import allocation
+    from donations.models import AidCategory, Checkpoint, Disbursement, JournalEntry
+    from shop.payments.models import Refund
+
+    seed_demo()
+    out = StringIO()
+    call_command("verify_ledger", stdout=out)
+
+    assert "ledger verified" in out.getvalue()
+    assert allocation.verify_allocations() == []
+    assert Checkpoint.objects.latest("id").tree_size == JournalEntry.objects.count()
+    disbursements = Disbursement.objects.all()
+    by_status = {status: disbursements.filter(status=status) for status in Disbursement.Status.values}
+    assert by_status["submitted"].count() == 3 and by_status["draft"].count() == 1
+    assert [reason != "" for reason in by_status["rejected"].values_list("rejection_reason", flat=True)] == [True]
+    posted = by_status["posted"]
+    assert posted.count() >= 15
+    assert set(disbursements.values_list("currency", flat=True)) >= {"UAH", "EUR", "USD", "PLN"}
+    assert set(posted.values_list("category__code", flat=True)) == set(
+        AidCategory.objects.values_list("code", flat=True)
+    )
+    assert posted.filter(concerns_case=True).exists() and posted.filter(payee_public=True).exists()
+    assert len(set(posted.values_list("region", flat=True))) >= 4
+    assert posted.exclude(currency="EUR").filter(rate_source="").count() == 0
+    # Never more spent than came in, and what awaits approval can still be posted.
+    pending = sum(by_status["submitted"].values_list("ledger_amount_minor", flat=True))
+    assert allocation.unallocated_balance().minor >= pending > 0
+    assert Refund.objects.filter(status=Refund.Status.SUCCEEDED, payment_event__isnull=False).count() >= 3
+    assert JournalEntry.objects.filter(kind="refund").count() == Refund.objects.count()
+    months = {
+        date.strftime("%Y-%m")
+        for date in JournalEntry.objects.filter(kind="order_proceeds").values_list("effective_date", flat=True)
+    }
+    assert len(months) >= 6
+    # Invented people only, and labelled so.
+    for name in disbursements.values_list("payee_name", flat=True):
+        assert "(fictional)" in name, name

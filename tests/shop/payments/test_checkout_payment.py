@@ -133,6 +133,11 @@ def test_webhook_first_then_return_page_shows_the_order(client, attempt, stripe_
     assert response["Location"] == reverse("checkout:thank-you")
     assert Order.objects.count() == 1
     assert len(mail.outbox) == 1
+    # The thank-you page carries the same private impact link as the email.
+    token = Order.objects.get().impact_link.token
+    thank_you = client.get(response["Location"]).content.decode()
+    assert f'href="{reverse("impact", kwargs={"token": token})}"' in thank_you
+    assert token in mail.outbox[0].body
 
 
 @pytest.mark.django_db
