@@ -21,6 +21,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from donations.reports.storage import PublicReportStorage
 from donations.storage import EvidenceStorage
 
 
@@ -216,6 +217,29 @@ class CaseAidCoverage(models.Model):
 
     def __str__(self) -> str:
         return f"case entry {self.case_entry_id} in summary {self.summary_entry_id}"
+
+
+class PublicSnapshot(models.Model):
+    """The public projection folded up to one tree size: a cache of ``donations.public_ledger``, never a source.
+
+    Derived only from public leaves, so it can be dropped and refolded at any
+    time; ``format`` lets a change of the fold ignore older snapshots.
+    """
+
+    tree_size = models.PositiveBigIntegerField(_("tree size"))
+    format = models.PositiveSmallIntegerField(_("format"))
+    state = models.JSONField(_("folded figures"))
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("public snapshot")
+        verbose_name_plural = _("public snapshots")
+        constraints = [
+            models.UniqueConstraint(fields=["tree_size", "format"], name="donations_public_snapshot_size_format")
+        ]
+
+    def __str__(self) -> str:
+        return f"public snapshot at {self.tree_size}"
 
 
 # --- Disbursements, evidence, allocation, audit -------------------------------
@@ -603,3 +627,85 @@ class AuditLogEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.disbursement_id}"
+
+
+# --- Published reports ----------------------------------------------------------
+#
+# Written only by donations.reports.publishing. A published row and its file
+# never change (service layer; on PostgreSQL a trigger, migration 0009).
+
+
+class PublishedReport(models.Model):
+    """A PDF report of one period in one language: requested, rendered in the background, then published.
+
+    Publication freezes it: the file (write-once storage), its SHA-256, size
+    and page count, and the checkpoint it was made from. A correction is a new
+    report that names the one it ``supersedes`` and says why, in public.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RENDERING = "rendering", _("Rendering")
+        READY = "ready", _("Rendered, awaiting publication")
+        PUBLISHED = "published", _("Published")
+        FAILED = "failed", _("Failed")
+
+    class Language(models.TextChoices):
+        UK = "uk", _("Ukrainian")
+        EN = "en", _("English")
+
+    period = models.CharField(_("period"), max_length=7, help_text=_("2026-10, 2026Q3 or 2026"))
+    language = models.CharField(_("language"), max_length=2, choices=Language.choices)
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.QUEUED)
+    progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
+    progress_text = models.CharField(_("progress"), max_length=200, blank=True)
+    checkpoint = models.ForeignKey(
+        Checkpoint, on_delete=models.PROTECT, null=True, blank=True, related_name="reports",
+        verbose_name=_("checkpoint"),
+    )
+    tree_size = models.PositiveBigIntegerField(_("tree size"), null=True, blank=True)
+    root_hash = models.CharField(_("root hash (hex)"), max_length=64, blank=True)
+    file = models.FileField(_("file"), storage=PublicReportStorage(), upload_to="", max_length=200, blank=True)
+    sha256 = models.CharField(_("SHA-256 (hex)"), max_length=64, blank=True, db_index=True)
+    size = models.PositiveBigIntegerField(_("size in bytes"), default=0)
+    pages = models.PositiveIntegerField(_("pages"), default=0)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("requested by"),
+    )
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("published by"),
+    )
+    supersedes = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="superseded_by",
+        verbose_name=_("supersedes"),
+    )
+    correction_note = models.TextField(_("correction note (public)"), blank=True)
+    created_at = models.DateTimeField(_("requested at"), default=timezone.now, editable=False)
+    published_at = models.DateTimeField(_("published at"), null=True, blank=True)
+    error = models.TextField(_("error"), blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name = _("published report")
+        verbose_name_plural = _("published reports")
+        permissions = [("publish_report", _("Can publish PDF reports"))]
+        indexes = [models.Index(fields=["status", "period", "language"], name="donations_report_status")]
+        constraints = [
+            models.CheckConstraint(condition=Q(progress__lte=100), name="donations_report_progress_percent"),
+            models.CheckConstraint(
+                condition=~Q(status="published")
+                | (~Q(sha256="") & ~Q(file="") & Q(published_at__isnull=False) & Q(checkpoint__isnull=False)
+                   & Q(published_by__isnull=False)),
+                name="donations_report_published_complete",
+            ),
+            models.CheckConstraint(
+                condition=Q(supersedes__isnull=True) | ~Q(correction_note=""),
+                name="donations_report_correction_note",
+                violation_error_message=_("A correction says what it corrects."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"report {self.period} ({self.language}, {self.status})"

@@ -387,6 +387,7 @@ def _finance(user, url_name, *args):
 
     return may_open(user, url_name)
 
+
 OSCAR_DASHBOARD_NAVIGATION = OSCAR_DASHBOARD_NAVIGATION + [  # noqa: F405
     {
         "label": _("Campaign"),
@@ -425,6 +426,7 @@ OSCAR_DASHBOARD_NAVIGATION = OSCAR_DASHBOARD_NAVIGATION + [  # noqa: F405
             {"label": _("Ledger"), "url_name": "finance-dashboard:ledger", "access_fn": _finance},
             {"label": _("Proceeds & allocation"), "url_name": "finance-dashboard:allocation", "access_fn": _finance},
             {"label": _("Audit log"), "url_name": "finance-dashboard:audit-log", "access_fn": _finance},
+            {"label": _("Reports"), "url_name": "finance-dashboard:report-list", "access_fn": _finance},
         ],
     },
 ]
@@ -480,6 +482,11 @@ LEDGER_LOG_ORIGIN = os.environ.get("LEDGER_LOG_ORIGIN", "proceeds.territoriesare
 LEDGER_AUTO_CHECKPOINT = env_bool("LEDGER_AUTO_CHECKPOINT", True)
 # The books' currency; empty means the shop's currency.
 LEDGER_CURRENCY = os.environ.get("LEDGER_CURRENCY", "").strip().upper()
+# The campaign's IATI organisation identifier (reporting-org/@ref and the prefix of
+# each activity identifier in /transparency/iati.xml). Register a real one (a
+# registration agency prefix and number, see org-id.guide) before publishing to
+# the IATI Registry; the default is a placeholder in the XI-EXAMPLE namespace.
+IATI_ORGANISATION_REF = os.environ.get("IATI_ORGANISATION_REF", "XI-EXAMPLE-TERRITORIES-ARE-PEOPLE")
 
 # --- Disbursements ----------------------------------------------------------
 
@@ -492,6 +499,13 @@ EVIDENCE_MAX_BYTES = env_int("EVIDENCE_MAX_BYTES", 10 * 1024 * 1024)
 # Disbursements show outside the finance workspace (a supporter's impact link,
 # public reports) only this many days after they were paid.
 PUBLICATION_DELAY_DAYS = env_int("PUBLICATION_DELAY_DAYS", 30)
+# PDF reports (donations/reports): rendered by `manage.py render_reports --forever`
+# workers, or in DEBUG by a thread of the web process at once. Line lists render
+# in chunks across up to REPORT_RENDER_PROCESSES processes (0: the cores, at most 4).
+REPORTS_RENDER_IN_THREAD = env_bool("REPORTS_RENDER_IN_THREAD", DEBUG)
+REPORT_RENDER_PROCESSES = env_int("REPORT_RENDER_PROCESSES", 0)
+# The largest file anyone may upload to the public verification page.
+REPORT_VERIFY_MAX_BYTES = env_int("REPORT_VERIFY_MAX_BYTES", 20 * 1024 * 1024)
 # Statistical disclosure control for anything public about aid to people: a
 # cell (month × category × region) is published only with at least
 # DISCLOSURE_MIN_CASES cases and when no single case dominates it (p% rule:

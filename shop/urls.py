@@ -8,6 +8,8 @@ from django.views.i18n import set_language
 from django.views.static import serve
 
 from donations.views import impact
+from donations.views import reports as report_views
+from donations.views import transparency as transparency_views
 from shop.payments.views import stripe_webhook
 
 urlpatterns = [
@@ -16,6 +18,8 @@ urlpatterns = [
     path("checkout/stripe/webhook/", stripe_webhook, name="stripe-webhook"),
     # The public ledger's stable addresses for outside verifiers; never under /uk/ or /en/.
     path("transparency/log/", include("donations.urls")),
+    # Open data downloads (ledger.csv, ledger.json, ledger.beancount, iati.xml), each at a signed checkpoint.
+    path("transparency/", include("donations.open_data_urls")),
 ]
 
 urlpatterns += i18n_patterns(
@@ -25,6 +29,11 @@ urlpatterns += i18n_patterns(
     path("dashboard/finance/", include("donations.dashboard.urls")),
     path("", include("shop.payments.urls")),
     path("impact/<str:token>/", impact.impact_page, name="impact"),
+    path("transparency/", transparency_views.transparency, name="transparency"),
+    path("transparency/withheld/", transparency_views.withheld, name="transparency-withheld"),
+    path("transparency/reports/", report_views.report_list, name="transparency-reports"),
+    path("transparency/reports/<int:pk>/download/", report_views.report_download, name="transparency-report-download"),
+    path("transparency/verify/", report_views.verify, name="transparency-verify"),
     path("", include(apps.get_app_config("oscar").urls[0])),
     prefix_default_language=True,
 )

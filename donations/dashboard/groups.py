@@ -7,7 +7,8 @@
 - **Finance approvers** do all that, and approve or reject disbursements that
   someone else recorded, post approved ones to the ledger, open evidence
   files (each opening is audited), and browse the ledger, proceeds and their
-  allocation, and the audit log.
+  allocation, and the audit log, and publish PDF reports (volunteers may
+  request them and watch them render).
 
 Members also need ``is_staff``: Oscar's dashboard is a staff area, and the
 workspace pages ask for staff status *and* the permission
@@ -29,6 +30,8 @@ FINANCE_APPROVERS = "Finance approvers"
 
 _VOLUNTEER_CODENAMES = (
     "add_disbursement", "change_disbursement", "view_disbursement",
+    # PDF reports (migration 0009): anyone in the workspace may request one and watch it render.
+    "add_publishedreport", "view_publishedreport",
 )
 FINANCE_GROUPS: dict[str, tuple[str, ...]] = {
     FINANCE_VOLUNTEERS: _VOLUNTEER_CODENAMES,
@@ -40,6 +43,7 @@ FINANCE_GROUPS: dict[str, tuple[str, ...]] = {
         "view_journalentry",
         "view_allocation",
         "view_auditlogentry",
+        "publish_report",
     ),
 }
 

@@ -27,6 +27,9 @@ VIEW = "donations.view_disbursement"
 VIEW_BOOKS = "donations.view_journalentry"
 VIEW_ALLOCATION = "donations.view_allocation"
 VIEW_AUDIT = "donations.view_auditlogentry"
+VIEW_REPORTS = "donations.view_publishedreport"
+REQUEST_REPORT = "donations.add_publishedreport"
+PUBLISH_REPORT = "donations.publish_report"
 
 # "Approve" and "post" (pay out of the books) are separate rights, as Open Collective keeps "approve" and "pay".
 PERMISSIONS: dict[str, str] = {
@@ -49,6 +52,12 @@ PERMISSIONS: dict[str, str] = {
     "ledger-entry": VIEW_BOOKS,
     "allocation": VIEW_ALLOCATION,
     "audit-log": VIEW_AUDIT,
+    "report-list": VIEW_REPORTS,
+    "report-detail": VIEW_REPORTS,
+    "report-request": REQUEST_REPORT,
+    "report-publish": PUBLISH_REPORT,
+    "report-retry": REQUEST_REPORT,
+    "report-preview": VIEW_REPORTS,
 }
 
 

@@ -10,6 +10,7 @@ from django.urls import path
 from donations.dashboard import csv_views
 from donations.dashboard.permissions import guarded
 from donations.dashboard.views import books, disbursements, evidence
+from donations.dashboard.views import reports as report_views
 
 app_name = "finance-dashboard"
 
@@ -41,4 +42,10 @@ urlpatterns = [
     page("ledger/entries/<int:sequence>/", books.ledger_entry, "ledger-entry"),
     page("allocation/", books.allocation, "allocation"),
     page("audit/", books.audit_log, "audit-log"),
+    page("reports/", report_views.report_list, "report-list"),
+    page("reports/request/", report_views.report_request, "report-request"),
+    page("reports/<int:pk>/", report_views.report_detail, "report-detail"),
+    page("reports/<int:pk>/publish/", report_views.report_publish, "report-publish"),
+    page("reports/<int:pk>/retry/", report_views.report_retry, "report-retry"),
+    page("reports/<int:pk>/preview.pdf", report_views.report_preview, "report-preview"),
 ]

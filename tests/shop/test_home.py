@@ -103,5 +103,6 @@ def test_home_query_count_is_bounded(client, django_assert_max_num_queries, camp
         factories.ProductImageFactory(product=factories.ProductFactory())
     client.get("/en/")  # warm thumbnails
     bump_catalogue_version()  # measure the uncached grid
-    with django_assert_max_num_queries(13):
+    # 13 for the page, plus at most 2 for the public ledger's headline (checkpoint, snapshot).
+    with django_assert_max_num_queries(15):
         assert client.get("/en/").status_code == 200

@@ -22,6 +22,12 @@ TEMPLATE = "finance-dashboard:disbursement-template"
 EXPORT = "finance-dashboard:disbursement-export"
 
 
+
+@pytest.fixture(autouse=True)
+def _english(client):
+    """These pages have no language prefix: ask for English, as the messages below are asserted in English."""
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+
 @pytest.fixture(autouse=True)
 def english():
     with translation.override("en"):

@@ -15,7 +15,7 @@ from donations.allocation import earmark_disbursement
 from donations.dashboard.groups import FINANCE_APPROVERS, FINANCE_GROUPS, FINANCE_VOLUNTEERS, ensure_finance_groups
 from donations.dashboard.permissions import PERMISSIONS
 from donations.evidence import attach_evidence
-from donations.models import Disbursement
+from donations.models import Disbursement, PublishedReport
 from tests.donations.dashboard.conftest import login, member, url
 from tests.donations.finance import eur, record, sell
 
@@ -33,7 +33,10 @@ def rows(team):
     earmark = earmark_disbursement(
         disbursement=disbursement, proceeds_entry=proceeds, amount=eur(1000), by=team.volunteer
     )
-    return {"disbursement": disbursement, "evidence": evidence, "earmark": earmark, "entry": proceeds}
+    report = PublishedReport.objects.create(period="2025-01", language="en", requested_by=team.volunteer)
+    return {
+        "disbursement": disbursement, "evidence": evidence, "earmark": earmark, "entry": proceeds, "report": report,
+    }
 
 
 def workspace_urls(rows) -> list[tuple[str, str]]:
@@ -54,10 +57,12 @@ def workspace_urls(rows) -> list[tuple[str, str]]:
         "evidence-remove": {"pk": rows["evidence"].pk},
         "ledger-account": {"code": "aid-fund"},
         "ledger-entry": {"sequence": rows["entry"].sequence},
+        **{name: {"pk": rows["report"].pk} for name in ("report-detail", "report-publish", "report-retry",
+                                                         "report-preview")},
     }
     posts = {
         "disbursement-submit", "disbursement-approve", "disbursement-post", "disbursement-reverse", "earmark-remove",
-        "evidence-remove",
+        "evidence-remove", "report-request", "report-publish", "report-retry",
     }
     result = []
     for name in PERMISSIONS:
@@ -79,6 +84,7 @@ def assert_nothing_changed(rows):
     assert disbursement.status == Disbursement.Status.DRAFT
     assert disbursement.evidence.count() == 1
     assert disbursement.earmarks.count() == 1
+    assert PublishedReport.objects.get().status == PublishedReport.Status.QUEUED
 
 
 @pytest.mark.django_db
@@ -170,6 +176,9 @@ def test_the_migration_creates_both_groups_and_any_missing_permission():
     state = MigrationLoader(connection).project_state(("donations", "0007_finance_groups"))
 
     migration().create_finance_groups(state.apps, None)
+    reports = importlib.import_module("donations.migrations.0009_published_reports")
+    after_reports = MigrationLoader(connection).project_state(("donations", "0009_published_reports"))
+    reports.grant_report_permissions(after_reports.apps, None)
 
     found = {
         group.name: set(group.permissions.values_list("codename", flat=True))
@@ -188,6 +197,8 @@ def test_ensure_finance_groups_recreates_them_after_a_flush_and_is_idempotent():
         "add_disbursement",
         "change_disbursement",
         "view_disbursement",
+        "add_publishedreport",
+        "view_publishedreport",
     }
 
 
@@ -197,7 +208,9 @@ def migration():
 
 def test_the_migration_holds_the_same_groups_as_the_code():
     """The migration's frozen copy and ``FINANCE_GROUPS`` agree today (a later change needs a new migration)."""
-    assert migration().FINANCE_GROUPS == FINANCE_GROUPS
+    reports = importlib.import_module("donations.migrations.0009_published_reports").REPORT_PERMISSIONS
+    frozen = {name: {*codenames, *reports.get(name, ())} for name, codenames in migration().FINANCE_GROUPS.items()}
+    assert frozen == {name: set(codenames) for name, codenames in FINANCE_GROUPS.items()}
 
 
 def test_every_workspace_url_is_in_the_permission_map():
