@@ -27,7 +27,8 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views import View
 
 from donations.audit import RECORD
-from donations.dashboard.filters import DisbursementFilterForm, filter_disbursements
+from donations.dashboard.filters import awaiting_approval, filter_disbursements
+from donations.dashboard.forms import DisbursementListFilterForm
 from donations.disbursement_csv import (
     DisbursementImportError,
     export_disbursements_csv,
@@ -127,14 +128,18 @@ def disbursement_template_csv(request: HttpRequest) -> HttpResponse:
 @permission_any(VIEW, RECORD)
 def disbursement_export_csv(request: HttpRequest) -> HttpResponse:
     """The disbursements the list shows for the same query string, streamed as CSV (private: staff only)."""
-    filters = DisbursementFilterForm(request.GET)
+    filters = DisbursementListFilterForm(request.GET)
     if not filters.is_valid():
         # An export that silently dropped a bad filter would hold more rows than the volunteer asked for.
         return HttpResponseBadRequest(
             _("Check the filters: %(fields)s.") % {"fields": ", ".join(sorted(filters.errors))},
             content_type="text/plain; charset=utf-8",
         )
-    rows = export_disbursements_csv(filter_disbursements(Disbursement.objects.all(), request.GET))
+    selected = filter_disbursements(Disbursement.objects.all(), request.GET)
+    awaiting = filters.awaiting_approval_by(request.user)
+    if awaiting is not None:  # "needs my approval", as the list applies it
+        selected = awaiting_approval(selected, awaiting)
+    rows = export_disbursements_csv(selected)
     response = StreamingHttpResponse(rows, content_type="text/csv; charset=utf-8")
     filename = f"disbursements-{timezone.localdate():%Y-%m-%d}.csv"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'

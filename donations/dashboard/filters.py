@@ -78,3 +78,8 @@ def filter_disbursements(queryset: QuerySet[Disbursement], params: Mapping[str, 
     if data.get("paid_to"):
         queryset = queryset.filter(paid_on__lte=data["paid_to"])
     return queryset
+
+
+def awaiting_approval(queryset: QuerySet[Disbursement], user) -> QuerySet[Disbursement]:
+    """Only those waiting for ``user``'s approval: submitted, and recorded by someone else."""
+    return queryset.filter(status=Disbursement.Status.SUBMITTED).exclude(recorded_by=user)

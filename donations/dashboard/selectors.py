@@ -17,7 +17,7 @@ from django.db.models import Count, Q, QuerySet
 
 from donations import allocation, ledger
 from donations.audit import APPROVE, EDIT, POST, RECORD, VIEW_EVIDENCE, audit_log
-from donations.dashboard.filters import filter_disbursements
+from donations.dashboard.filters import awaiting_approval, filter_disbursements
 from donations.models import (
     Account,
     AccountBalance,
@@ -68,7 +68,7 @@ def disbursements(params: Mapping[str, Any], *, awaiting_approval_by=None) -> Qu
     )
     rows = filter_disbursements(rows, params)
     if awaiting_approval_by is not None:
-        rows = rows.filter(status=Disbursement.Status.SUBMITTED).exclude(recorded_by=awaiting_approval_by)
+        rows = awaiting_approval(rows, awaiting_approval_by)
     return rows
 
 

@@ -240,3 +240,15 @@ def test_an_export_with_a_bad_filter_is_refused_not_widened(client, team, query)
     response = client.get(reverse(EXPORT), query)
     assert response.status_code == 400
     assert b"Check the filters" in response.content
+
+
+def test_the_export_honours_needs_my_approval(client, team):
+    mine = record(team, by=team.approver, paid_on=datetime.date(2025, 3, 6))
+    theirs = record(team, paid_on=datetime.date(2025, 3, 7))
+    record(team, paid_on=datetime.date(2025, 3, 8))  # a draft: nobody's to approve yet
+    submit_disbursement(disbursement=mine, by=team.approver)
+    submit_disbursement(disbursement=theirs, by=team.volunteer)
+    client.force_login(staff(team.approver))
+    response = client.get(reverse(EXPORT), {"mine": "on"})
+    assert response.status_code == 200
+    assert set(exported_ids(response)) == {theirs.pk}

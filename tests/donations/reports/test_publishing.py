@@ -115,7 +115,7 @@ def test_postgresql_refuses_to_change_or_delete_a_published_report(books, people
 def test_in_development_a_request_renders_at_once_in_a_thread(settings, people):
     import threading
 
-    from tests.donations.reports.conftest import build_books
+    from tests.donations.public_books import build_books
 
     books = build_books()
     settings.REPORTS_RENDER_IN_THREAD = True

@@ -10,7 +10,7 @@ from donations.models import AidCategory
 from donations.public_ledger import public_figures
 from donations.reports.periods import parse_period
 from donations.reports.render import format_money, render_report
-from tests.donations.reports.conftest import CANARIES
+from tests.donations.public_books import CANARIES
 
 
 def text_of(pdf: bytes) -> str:

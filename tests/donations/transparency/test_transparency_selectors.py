@@ -12,7 +12,7 @@ from donations import public_ledger, transparency_selectors
 from donations.checkpoints import make_checkpoint
 from donations.money import Money
 from donations.public_ledger import MonthRow
-from tests.donations.transparency.conftest import build_books, sale
+from tests.donations.public_books import build_books, sale
 
 pytestmark = pytest.mark.django_db
 

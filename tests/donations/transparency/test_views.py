@@ -11,7 +11,7 @@ from donations import case_aid, ledger
 from donations.checkpoints import make_checkpoint
 from donations.models import AidCategory, Checkpoint
 from tests.donations import finance
-from tests.donations.transparency.conftest import CANARY_FRAGMENTS, cases, months_ago, sale
+from tests.donations.public_books import CANARY_FRAGMENTS, cases, months_ago, sale
 
 pytestmark = pytest.mark.django_db
 
