@@ -455,8 +455,53 @@ def _input_values(row: _Row, vocabulary: _Vocabulary) -> dict[str, Any]:
     return values
 
 
+# What makes two payments "the same" for a volunteer checking a spreadsheet twice.
+DUPLICATE_KEY = ("paid_on", "amount_minor", "currency", "category", "payee_name")
+
+
+def _duplicate_key(cleaned: dict[str, Any]) -> tuple:
+    return tuple(getattr(cleaned[name], "pk", cleaned[name]) for name in DUPLICATE_KEY)
+
+
+def find_duplicates(checked: list[tuple[_Row, dict[str, Any]]]) -> list[RowError]:
+    """Rows that repeat an earlier row, or a disbursement already recorded (not rejected), by ``DUPLICATE_KEY``.
+
+    The same file imported twice, or a payment typed twice, would otherwise
+    record the aid twice. Messages name rows and disbursement ids, never values.
+    """
+    errors: list[RowError] = []
+    first_row: dict[tuple, int] = {}
+    keys = {row.number: _duplicate_key(cleaned) for row, cleaned in checked}
+    recorded: dict[tuple, int] = {}
+    if keys:
+        existing = Disbursement.objects.exclude(status=Disbursement.Status.REJECTED).filter(
+            paid_on__in={key[0] for key in keys.values()}, amount_minor__in={key[1] for key in keys.values()}
+        )
+        columns = [f"{name}_id" if name == "category" else name for name in DUPLICATE_KEY]
+        for row in existing.order_by("pk").values_list("pk", *columns):
+            recorded.setdefault(tuple(row[1:]), row[0])
+    for row, _cleaned in checked:
+        key = keys[row.number]
+        if key in recorded:
+            errors.append(RowError(row.number, "amount", _(
+                "Disbursement %(id)s is already recorded with the same date, amount, currency, category and payee."
+            ) % {"id": recorded[key]}))
+        elif key in first_row:
+            errors.append(RowError(row.number, "amount", _(
+                "Row %(row)s has the same date, amount, currency, category and payee."
+            ) % {"row": first_row[key]}))
+        else:
+            first_row[key] = row.number
+    return errors
+
+
 def import_disbursements(
-    source: bytes | str | IO[bytes] | IO[str], *, recorded_by, submit: bool = False, dry_run: bool = False
+    source: bytes | str | IO[bytes] | IO[str],
+    *,
+    recorded_by,
+    submit: bool = False,
+    dry_run: bool = False,
+    allow_duplicates: bool = False,
 ) -> ImportResult:
     """Record every row of a CSV file as a draft disbursement (submitted, with ``submit``), or none.
 
@@ -466,21 +511,26 @@ def import_disbursements(
     ``DisbursementImportError`` listing every problem (with its spreadsheet
     row and column) before anything is written, and ``PermissionDenied`` for
     someone who may not record disbursements. ``dry_run`` checks and writes
-    nothing.
+    nothing. A row that repeats another row or a disbursement already recorded
+    (``find_duplicates``) is refused unless ``allow_duplicates``.
     """
     # Before reading the file: someone who may not record learns nothing from it.
     require_permission(recorded_by, RECORD)
     rows, errors = _read_rows(_read_text(source))
     vocabulary = _Vocabulary()
     checked: list[tuple[_Row, dict[str, Any]]] = []
+    cleaned_rows: list[tuple[_Row, dict[str, Any]]] = []
     for row in rows:
         values = _input_values(row, vocabulary)
         try:
-            validate_disbursement_input(**values)
+            cleaned = validate_disbursement_input(**values)
         except ValidationError as exc:
             errors.extend(_row_errors(row, exc, vocabulary))
         else:
             checked.append((row, values))
+            cleaned_rows.append((row, cleaned))
+    if not errors and not allow_duplicates:
+        errors.extend(find_duplicates(cleaned_rows))
     if errors:
         raise DisbursementImportError(errors)
     if dry_run:

@@ -67,6 +67,12 @@ class DisbursementImportForm(forms.Form):
         label=gettext_lazy("Submit them for approval straight away (otherwise they stay drafts you can still edit)"),
         required=False,
     )
+    allow_duplicates = forms.BooleanField(
+        label=gettext_lazy(
+            "Rows that look like payments already recorded are really new payments: import them anyway"
+        ),
+        required=False,
+    )
 
 
 @method_decorator(permission_any(RECORD), name="dispatch")
@@ -84,7 +90,8 @@ class DisbursementImportView(View):
             return self.render(request, form)
         try:
             result = import_disbursements(
-                form.cleaned_data["file"], recorded_by=request.user, submit=form.cleaned_data["submit"]
+                form.cleaned_data["file"], recorded_by=request.user, submit=form.cleaned_data["submit"],
+                allow_duplicates=form.cleaned_data["allow_duplicates"],
             )
         except DisbursementImportError as exc:
             return self.render(

@@ -3,6 +3,7 @@
 import csv
 import datetime
 import io
+import itertools
 from decimal import Decimal
 
 import pytest
@@ -41,8 +42,11 @@ def team(books):
     return finance_team()
 
 
+_payees = itertools.count(1)
+
+
 def row(**overrides: str) -> dict[str, str]:
-    """One spreadsheet row as a volunteer types it: every cell a string."""
+    """One spreadsheet row as a volunteer types it: every cell a string; each row another payment (payee)."""
     values = {
         "paid_on": "2025-03-10",
         "amount": "100.00",
@@ -57,7 +61,7 @@ def row(**overrides: str) -> dict[str, str]:
         "concerns_case": "yes",
         "notes": "Insulin for the family in Oleshky",
         "case_reference": "CASE-OLESHKY-17",
-        "payee_name": "Pharmacy Zdorovya LLC",
+        "payee_name": f"Pharmacy Zdorovya LLC no. {next(_payees)}",
         "payee_is_organisation": "yes",
         "payee_public": "no",
     }
@@ -338,7 +342,7 @@ def test_a_file_with_too_many_rows_is_refused_before_any_row_is_checked(team, mo
     monkeypatch.setattr(disbursement_csv, "MAX_ROWS", 5)
     errors = refused(csv_bytes([row(amount="-1")] * 6), team)
     assert len(errors) == 1 and "more than 5 rows" in errors[0].message
-    import_disbursements(csv_bytes([row()] * 5), recorded_by=team.volunteer)
+    import_disbursements(csv_bytes([row() for _ in range(5)]), recorded_by=team.volunteer)
     assert Disbursement.objects.count() == 5
 
 
@@ -514,7 +518,8 @@ def test_an_export_imports_back_to_the_same_disbursements(team):
     ]
     rows = exported()
     text = csv_text([{column: values[column] for column in TEMPLATE_COLUMNS} for values in rows])
-    result = import_disbursements(text.encode(), recorded_by=team.approver)
+    # The same payments again, on purpose: without allow_duplicates the importer refuses them as repeats.
+    result = import_disbursements(text.encode(), recorded_by=team.approver, allow_duplicates=True)
 
     def fields(disbursement):
         return {name: getattr(disbursement, name) for name in COMPARED}
@@ -590,7 +595,8 @@ def test_cells_a_spreadsheet_would_run_as_formulas_are_neutralised(team):
     assert (values["amount"], values["people_helped"]) == ("100.00", "3")  # Plain numbers stay numbers.
     # And the importer reads the guarded cells back as they were typed.
     import_disbursements(
-        csv_text([{column: values[column] for column in TEMPLATE_COLUMNS}]).encode(), recorded_by=team.volunteer
+        csv_text([{column: values[column] for column in TEMPLATE_COLUMNS}]).encode(), recorded_by=team.volunteer,
+        allow_duplicates=True,
     )
     copy = Disbursement.objects.order_by("-id").first()
     assert (copy.notes, copy.payee_name, copy.case_reference) == (
@@ -598,3 +604,24 @@ def test_cells_a_spreadsheet_would_run_as_formulas_are_neutralised(team):
         "@SUM(A1)",
         "+380 67 000 0000",
     )
+
+
+def test_a_row_repeating_another_or_a_recorded_payment_is_refused_unless_allowed(team):
+    same = {"payee_name": "Apteka"}
+    recorded = import_disbursements(csv_bytes([row(**same)]), recorded_by=team.volunteer).disbursements[0]
+    with pytest.raises(DisbursementImportError) as refused:
+        import_disbursements(
+            csv_bytes([row(people_helped="9", **same), row(amount="12.00", **same), row(amount="12.00", **same)]),
+            recorded_by=team.volunteer,
+        )
+    problems = [(error.row, error.message) for error in refused.value.errors]
+    assert problems == [
+        (2, f"Disbursement {recorded.pk} is already recorded with the same date, amount, currency, category and "
+            "payee."),
+        (4, "Row 3 has the same date, amount, currency, category and payee."),
+    ]
+    assert Disbursement.objects.count() == 1
+    allowed = import_disbursements(
+        csv_bytes([row(**same), row(**same)]), recorded_by=team.volunteer, allow_duplicates=True
+    )
+    assert len(allowed.disbursements) == 2 and Disbursement.objects.count() == 3

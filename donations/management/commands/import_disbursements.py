@@ -26,6 +26,11 @@ class Command(BaseCommand):
         )
         parser.add_argument("--submit", action="store_true", help="Submit them for approval as well.")
         parser.add_argument("--dry-run", action="store_true", help="Check the file and record nothing.")
+        parser.add_argument(
+            "--allow-duplicates", action="store_true",
+            help="Import rows that repeat another row or a disbursement already recorded (same date, amount, "
+            "currency, category and payee); refused otherwise.",
+        )
 
     def handle(self, *args, **options):
         user_model = get_user_model()
@@ -38,7 +43,8 @@ class Command(BaseCommand):
         try:
             with options["file"].open("rb") as source:
                 result = import_disbursements(
-                    source, recorded_by=user, submit=options["submit"], dry_run=options["dry_run"]
+                    source, recorded_by=user, submit=options["submit"], dry_run=options["dry_run"],
+                    allow_duplicates=options["allow_duplicates"],
                 )
         except OSError as exc:
             raise CommandError(f"Cannot read {options['file']}: {exc.strerror or exc}") from None
