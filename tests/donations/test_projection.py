@@ -69,7 +69,11 @@ def test_a_posted_case_entry_and_its_reversal_stay_private(books):
     reversal = ledger.reverse_entry(case, memo="paid twice", effective_date=DAY)
     for entry in (case, reversal):
         assert entry.concerns_case
-        assert "125000" not in entry.public_leaf and "2025" not in entry.public_leaf
+        public = json.loads(entry.public_leaf)
+        assert set(public) == {"case", "commitment", "kind", "sequence"}
+        # Outside the commitment (random hex, which may hold any digits): no amount, no date.
+        shown = json.dumps({key: value for key, value in public.items() if key != "commitment"})
+        assert "125000" not in shown and "2025" not in shown and len(public["commitment"]) == 64
         salt = bytes.fromhex(entry.commitment_salt)
         assert json.loads(entry.public_leaf)["commitment"] == projection.commitment(salt, entry.private_leaf.encode())
     assert json.loads(reversal.private_leaf)["reverses"] == case.sequence
