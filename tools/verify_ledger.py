@@ -314,8 +314,8 @@ class PublicBooks:
         self.cases: set[int] = set()
         self.covered: set[int] = set()
 
-    def add(self, line: bytes, number: int) -> str | None:
-        leaf = json.loads(line.decode("utf-8"))
+    def add(self, leaf: dict, number: int) -> str | None:
+        """Take the next well-formed leaf (already parsed); the problem it shows, if any."""
         if leaf.get("case") is True:
             self.cases.add(number)
             return None
@@ -525,7 +525,9 @@ class Verification:
                     problems += 1
                     self.fail(f"{where} has no newline at its end: the download was cut short")
                 line = raw[:-1] if raw.endswith(b"\n") else raw
-                problem = self._line_problem(line, count) or books.add(line, count)
+                problem, leaf = self._line_problem(line, count)
+                if problem is None:
+                    problem = books.add(leaf, count)
                 if problem is not None:
                     problems += 1
                     if problems <= MAX_LINE_PROBLEMS:
@@ -542,24 +544,25 @@ class Verification:
         return count, root_at_size, root_at_previous, hashes
 
     @staticmethod
-    def _line_problem(line: bytes, number: int) -> str | None:
+    def _line_problem(line: bytes, number: int) -> tuple[str | None, dict | None]:
+        """What is wrong with one line, if anything, and the leaf it holds (parsed once, for ``PublicBooks``)."""
         try:
             leaf = json.loads(line.decode("utf-8"))
         except UnicodeDecodeError:
-            return "is not UTF-8"
+            return "is not UTF-8", None
         except ValueError:
-            return "is not valid JSON"
+            return "is not valid JSON", None
         if not isinstance(leaf, dict):
-            return "is not a JSON object"
+            return "is not a JSON object", None
         canonical = json.dumps(leaf, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
         if canonical != line:
-            return "is not canonical JSON (sorted keys, no spaces, UTF-8 unescaped), so its hash is ambiguous"
+            return "is not canonical JSON (sorted keys, no spaces, UTF-8 unescaped), so its hash is ambiguous", None
         if leaf.get("sequence") != number:
-            return f"says sequence {leaf.get('sequence')!r}: line n must be entry #n, none missing or repeated"
+            return f"says sequence {leaf.get('sequence')!r}: line n must be entry #n, none missing or repeated", None
         if leaf.get("case") is True and set(leaf) != CASE_LEAF_KEYS:
             extra = ", ".join(sorted(set(leaf) - CASE_LEAF_KEYS)) or "a missing field"
-            return f"is a case entry that shows more than its commitment: {extra}"
-        return None
+            return f"is a case entry that shows more than its commitment: {extra}", None
+        return None, leaf
 
     def locate(self, hashes: bytearray, size: int, signed_root: bytes) -> None:
         """Find the first line whose leaf is not the signed one, with inclusion proofs checked against the root."""

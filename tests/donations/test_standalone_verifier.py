@@ -386,23 +386,19 @@ def test_a_leaf_read_back_as_json_is_the_posted_projection(downloads):
 # --- what the leaves promise about each other ----------------------------------------
 
 
-def leaf_line(leaf: dict) -> bytes:
-    return json.dumps(leaf, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
-
-
-def summary(sequence: int, covers: str) -> bytes:
-    return leaf_line({
+def summary(sequence: int, covers: str) -> dict:
+    return {
         "sequence": sequence, "date": "2025-03", "kind": "case_aid_summary", "reverses": None,
         "postings": [
             {"account": "memo:case-aid:merged:merged", "amount": 500, "currency": "EUR"},
             {"account": "memo:case-aid-offset", "amount": -500, "currency": "EUR"},
         ],
         "details": {"covers": covers},
-    })
+    }
 
 
-def case(sequence: int) -> bytes:
-    return leaf_line({"case": True, "commitment": "00" * 32, "kind": "disbursement", "sequence": sequence})
+def case(sequence: int) -> dict:
+    return {"case": True, "commitment": "00" * 32, "kind": "disbursement", "sequence": sequence}
 
 
 def test_public_books_accept_a_summary_of_earlier_case_entries():
@@ -419,11 +415,11 @@ def test_public_books_refuse_a_summary_of_a_plain_entry_or_of_a_case_twice():
 
 
 def test_public_books_refuse_an_entry_that_does_not_balance():
-    unbalanced = leaf_line({
+    unbalanced = {
         "sequence": 1, "date": "2025-03-01", "kind": "order_proceeds", "reverses": None,
         "postings": [{"account": "stripe-balance", "amount": 100, "currency": "EUR"},
                      {"account": "aid-fund", "amount": -90, "currency": "EUR"}],
-    })
+    }
     assert tool.PublicBooks().add(unbalanced, 1) == "does not balance in EUR"
 
 
