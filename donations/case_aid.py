@@ -29,13 +29,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from donations import disclosure, ledger
-from donations.chart import CHART_OF_ACCOUNTS
+from donations.chart import AID_SPENT_PREFIX
 from donations.models import CaseAidCoverage, JournalEntry
 from donations.money import Money
 
 MEMO_PREFIX = "memo:case-aid:"
 OFFSET_ACCOUNT = "memo:case-aid-offset"
-AID_SPENT_PREFIX = "aid-spent:"
 
 
 def cell_account(category: str, region: str) -> str:
@@ -125,9 +124,14 @@ def contributions(entries: Sequence[CaseEntry]) -> list[disclosure.CaseContribut
     ]
 
 
+def _unsummarised_until(cutoff: datetime.date):
+    """Case entries (and case reversals) paid by ``cutoff`` that no summary covers yet."""
+    return JournalEntry.objects.filter(concerns_case=True, effective_date__lte=cutoff, case_aid_coverage__isnull=True)
+
+
 def _uncovered_until(cutoff: datetime.date) -> list[CaseEntry]:
     rows = (
-        JournalEntry.objects.filter(concerns_case=True, effective_date__lte=cutoff, case_aid_coverage__isnull=True)
+        _unsummarised_until(cutoff)
         .only("id", "sequence", "effective_date", "reverses_id", "private_leaf")
         .order_by("effective_date", "sequence")
     )
@@ -192,7 +196,6 @@ def summary_details(plan: SummaryPlan, rules: disclosure.Rules) -> dict[str, str
 
 def _open_cell_accounts(cells: Sequence[disclosure.Cell]) -> None:
     ledger.open_accounts([
-        *CHART_OF_ACCOUNTS,
         (OFFSET_ACCOUNT, "Case aid stated in monthly summaries (memorandum offset)", "memorandum"),
         *(
             (cell_account(cell.category, cell.region), f"Case aid (memorandum): {cell.category}, {cell.region}",
@@ -235,6 +238,4 @@ def publish_case_aid_summaries(*, today: datetime.date | None = None) -> list[Jo
 def withheld_case_entries(*, today: datetime.date | None = None) -> int:
     """How many case entries past the delay still wait for a safe summary (shown to finance volunteers)."""
     cutoff = latest_publishable_month_end(today or timezone.localdate())
-    return JournalEntry.objects.filter(
-        concerns_case=True, effective_date__lte=cutoff, case_aid_coverage__isnull=True
-    ).count()
+    return _unsummarised_until(cutoff).count()

@@ -23,9 +23,12 @@ AID_CATEGORIES: tuple[tuple[str, str], ...] = (
 )
 
 
+AID_SPENT_PREFIX = "aid-spent:"
+
+
 def aid_spent_account(category: str) -> str:
     """The account code of aid spent in a category, e.g. ``aid-spent:medicine``."""
-    return f"aid-spent:{category}"
+    return f"{AID_SPENT_PREFIX}{category}"
 
 
 # (code, name, type) — type is an ``Account.Type`` value.

@@ -28,7 +28,7 @@ from django.utils import timezone
 
 from donations import allocation, ledger
 from donations.audit import APPROVE, EDIT, POST, RECORD, require_permission, write_audit
-from donations.chart import CHART_OF_ACCOUNTS, aid_spent_account
+from donations.chart import aid_spent_account
 from donations.models import AidCategory, AuditLogEntry, Disbursement, JournalEntry, PublicDescription, Region
 from donations.money import Money, MoneyError, normalise_currency, round_to_minor
 from donations.projection import Detail
@@ -490,9 +490,7 @@ def post_disbursement(*, disbursement: Disbursement, by) -> JournalEntry:
         _require_status(disbursement, Disbursement.Status.APPROVED, doing="posted")
         category = disbursement.category
         # An aid category added after the chart was opened gets its account now (ledger writes it).
-        ledger.open_accounts(
-            [*CHART_OF_ACCOUNTS, (aid_spent_account(category.code), f"Aid spent: {category.name}", "expense")]
-        )
+        ledger.open_accounts([(aid_spent_account(category.code), f"Aid spent: {category.name}", "expense")])
         entry = ledger.post_entry(
             kind=JournalEntry.Kind.DISBURSEMENT,
             effective_date=disbursement.paid_on,

@@ -40,6 +40,7 @@ from django.utils import translation
 from donations import public_ledger, selectors
 from donations.allocation import ledger_currency
 from donations.case_aid import MEMO_PREFIX
+from donations.chart import AID_SPENT_PREFIX
 from donations.models import Account, Checkpoint
 from donations.money import Money, currency_exponent
 
@@ -53,7 +54,6 @@ CONTENT_TYPES = {
 EXTENSIONS = {"csv": "csv", "json": "json", "beancount": "beancount", "iati": "xml"}
 LINES_PER_CHUNK = 1000
 CASE_ENTRY = "case entry (private; summarised monthly)"
-AID_SPENT_PREFIX = public_ledger.AID_SPENT_PREFIX
 
 
 # --- The checkpoint an export names -------------------------------------------------

@@ -27,11 +27,11 @@ from typing import Any
 from django.db import IntegrityError, transaction
 
 from donations.case_aid import MEMO_PREFIX, latest_publishable_month_end
+from donations.chart import AID_SPENT_PREFIX
 from donations.models import Checkpoint, JournalEntry, PublicSnapshot
 from donations.money import Money
 
-AID_SPENT_PREFIX = "aid-spent:"
-FORMAT = 2  # Bump when the fold changes: older snapshots are then ignored and refolded.
+FORMAT = 3  # Bump when the fold changes: older snapshots are then ignored and refolded.
 
 # What each account's postings add to a month's figures, signed so that figures are positive.
 _ACCOUNT_FIGURES = {
@@ -52,7 +52,7 @@ MONTH_FIGURES = (
 
 
 def _new_state() -> dict[str, Any]:
-    return {"format": FORMAT, "size": 0, "months": {}, "aid": {}, "lines": {}, "summaries": {}}
+    return {"format": FORMAT, "size": 0, "months": {}, "aid": {}, "lines": {}}
 
 
 def _month_row(state: dict, currency: str, month: str) -> dict[str, int]:
@@ -112,11 +112,6 @@ def fold_leaf(state: dict[str, Any], leaf: dict[str, Any]) -> None:
         state["lines"][str(leaf["sequence"])] = _line(leaf, month, details)
     elif original is not None:
         original["reversed_by"] = leaf["sequence"]
-    if kind == "case_aid_summary":
-        state["summaries"][str(leaf["sequence"])] = {
-            "month": month, "from": details.get("from"), "to": details.get("to"),
-            "cases": int(details.get("cases") or 0), "people_helped": int(details.get("people_helped") or 0),
-        }
 
 
 def _reverses_a_sale(leaf: dict) -> bool:

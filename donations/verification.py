@@ -34,6 +34,7 @@ from donations.projection import (
     ProjectionError,
     case_leaf_bytes,
     clean_details,
+    posting_triples,
     private_leaf_bytes,
     public_leaf_bytes,
 )
@@ -125,7 +126,7 @@ def verify_ledger(*, chunk_size: int = CHUNK_SIZE) -> Report:
     _check_running_balances(report, balances)
     _check_log_head(report)
     _check_checkpoints(report, checkpoints, roots_at)
-    _check_case_aid_summaries(report)
+    _check_case_aid_summaries(report, codes)
     _check_allocations(report)
     return report
 
@@ -136,7 +137,7 @@ def _check_allocations(report: Report) -> None:
     report.problems.extend(verify_allocations())
 
 
-def _check_case_aid_summaries(report: Report) -> None:
+def _check_case_aid_summaries(report: Report, codes: dict[int, str]) -> None:
     """Each summary states exactly the cells its covered case entries make under the rules it names."""
     from donations import case_aid, disclosure  # case_aid builds on the ledger, as this module does
 
@@ -144,7 +145,6 @@ def _check_case_aid_summaries(report: Report) -> None:
     for coverage in CaseAidCoverage.objects.select_related("case_entry").order_by("case_entry__sequence"):
         covered[coverage.summary_entry_id].append(coverage.case_entry)
     summaries = JournalEntry.objects.filter(kind=JournalEntry.Kind.CASE_AID_SUMMARY).order_by("sequence")
-    codes = dict(Account.objects.values_list("id", "code"))
     postings = _postings_by_entry(Posting.objects.filter(entry__kind=JournalEntry.Kind.CASE_AID_SUMMARY), codes)
     for summary in summaries:
         entries = covered.get(summary.pk, [])
@@ -157,17 +157,13 @@ def _check_case_aid_summaries(report: Report) -> None:
             min_cases=int(details.get("min_cases", 0)), dominance_percent=int(details.get("dominance_percent", 0))
         )
         result = disclosure.disclose(case_aid.contributions(case_aid.case_entries(entries)), rules)
-        expected = sorted(posting_triple_of(line) for line in case_aid.summary_postings(result.cells))
+        expected = sorted(posting_triples(case_aid.summary_postings(result.cells)))
         if result.held or expected != sorted(postings.get(summary.pk, [])):
             report.problem(
                 summary.sequence,
                 "its published cells are not what its covered case entries add up to under the rules it states",
             )
 
-
-def posting_triple_of(line) -> PostingTriple:
-    code, money = line
-    return (code, money.minor, money.currency)
 
 
 def _postings_by_entry(postings, codes: dict[int, str]) -> dict[int, list[PostingTriple]]:
