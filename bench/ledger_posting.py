@@ -53,13 +53,17 @@ def timed(function, repeat: int = 200) -> float:
     return statistics.median(samples) * 1000
 
 
-def bulk_load(target_postings: int) -> None:
-    """Append 3-posting sales until the log holds ``target_postings`` postings, as post_entry would."""
+def append_entries(count: int, entry_for) -> None:
+    """Append ``count`` entries to the log in bulk, built exactly as post_entry builds them.
+
+    ``entry_for(sequence)`` gives each new entry's (kind, effective date,
+    postings, details); leaves, leaf hashes, the tree edge and the running
+    balances follow as post_entry would leave them, so verify_ledger passes.
+    """
     from django.db import transaction
 
     from donations import merkle
     from donations.models import Account, AccountBalance, JournalEntry, LogHead, Posting
-    from donations.money import Money
     from donations.projection import build_leaf
 
     accounts = {account.code: account for account in Account.objects.all()}
@@ -68,21 +72,18 @@ def bulk_load(target_postings: int) -> None:
         head = LogHead.objects.select_for_update().get(pk=1)
         frontier = [bytes.fromhex(node) for node in head.frontier.split()]
         size = head.size
+        target = size + count
         deltas: dict[tuple[int, str], int] = defaultdict(int)
-        remaining = (target_postings - Posting.objects.count()) // 3
-        day = datetime.date(2025, 1, 1)
-        while remaining > 0:
+        while size < target:
             entries, lines_by_entry = [], []
-            for _ in range(min(batch, remaining)):
+            for _ in range(min(batch, target - size)):
                 size += 1
-                gross = 1000 + size % 5000
-                lines = [("stripe-balance", Money(gross - 50, "EUR")), ("stripe-fees", Money(50, "EUR")),
-                         ("merch-sales", Money(-gross, "EUR"))]
-                leaf = build_leaf(sequence=size, kind="order_proceeds", effective_date=day, postings=lines,
-                                  reverses_sequence=None, concerns_case=False)
+                kind, day, lines, details = entry_for(size)
+                leaf = build_leaf(sequence=size, kind=kind, effective_date=day, postings=lines,
+                                  reverses_sequence=None, concerns_case=False, details=details)
                 leaf_hash = merkle.leaf_hash(leaf.public_leaf)
                 frontier = merkle.frontier_append(frontier, size - 1, leaf_hash)
-                entries.append(JournalEntry(sequence=size, effective_date=day, kind="order_proceeds",
+                entries.append(JournalEntry(sequence=size, effective_date=day, kind=kind,
                                             public_leaf=leaf.public_leaf.decode(), leaf_hash=leaf_hash.hex()))
                 lines_by_entry.append(lines)
             JournalEntry.objects.bulk_create(entries)
@@ -94,13 +95,32 @@ def bulk_load(target_postings: int) -> None:
                                             amount_minor=money.minor, currency=money.currency))
                     deltas[(accounts[code].pk, money.currency)] += money.minor
             Posting.objects.bulk_create(postings, batch_size=5000)
-            remaining -= len(entries)
         for (account_id, currency), delta in deltas.items():
             row, _ = AccountBalance.objects.get_or_create(account_id=account_id, currency=currency)
             AccountBalance.objects.filter(pk=row.pk).update(balance_minor=row.balance_minor + delta)
         head.size = size
         head.frontier = " ".join(node.hex() for node in frontier)
         head.save()
+
+
+def sale_postings(sequence: int) -> list:
+    """A sale of three postings whose amount varies with its sequence number."""
+    from donations.money import Money
+
+    gross = 1000 + sequence % 5000
+    return [("stripe-balance", Money(gross - 50, "EUR")), ("stripe-fees", Money(50, "EUR")),
+            ("merch-sales", Money(-gross, "EUR"))]
+
+
+def bulk_load(target_postings: int) -> None:
+    """Append 3-posting sales until the log holds ``target_postings`` postings, as post_entry would."""
+    from donations.models import Posting
+
+    day = datetime.date(2025, 1, 1)
+    append_entries(
+        max((target_postings - Posting.objects.count()) // 3, 0),
+        lambda sequence: ("order_proceeds", day, sale_postings(sequence), None),
+    )
 
 
 def main() -> None:

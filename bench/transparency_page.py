@@ -31,13 +31,12 @@ import statistics
 import sys
 import tempfile
 import time
-from collections import defaultdict
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.ledger_posting import setup_django  # noqa: E402
+from bench.ledger_posting import append_entries, sale_postings, setup_django  # noqa: E402
 
 CATEGORIES = ("evacuation", "medicine", "food", "hygiene", "shelter", "transport", "other")
 REGIONS = ("occupied", "kharkiv", "kherson", "zaporizhzhia", "donetsk", "mykolaiv")
@@ -51,61 +50,25 @@ def month_of(sequence: int, total: int) -> datetime.date:
 
 
 def bulk_entries(target_entries: int, *, spread_over: int) -> None:
-    """Append sales and public aid purchases until the log holds ``target_entries`` entries."""
-    from django.db import transaction
-
-    from donations import merkle
-    from donations.models import Account, AccountBalance, JournalEntry, LogHead, Posting
+    """Append sales and, every 20th entry, a public aid purchase until the log holds ``target_entries`` entries."""
+    from donations.chart import aid_spent_account
+    from donations.models import LogHead
     from donations.money import Money
-    from donations.projection import build_leaf
 
-    accounts = {account.code: account for account in Account.objects.all()}
-    batch = 5000
-    with transaction.atomic():
-        head = LogHead.objects.select_for_update().get(pk=1)
-        frontier = [bytes.fromhex(node) for node in head.frontier.split()]
-        size = head.size
-        deltas: dict[tuple[int, str], int] = defaultdict(int)
-        while size < target_entries:
-            entries, lines_by_entry = [], []
-            for _ in range(min(batch, target_entries - size)):
-                size += 1
-                day = month_of(size, spread_over)
-                if size % 20:
-                    gross = 1000 + size % 5000
-                    kind, details = "order_proceeds", None
-                    lines = [("stripe-balance", Money(gross - 50, "EUR")), ("stripe-fees", Money(50, "EUR")),
-                             ("merch-sales", Money(-gross, "EUR"))]
-                else:
-                    amount = Money(5000 + size % 20000, "EUR")
-                    kind = "disbursement"
-                    details = {"category": CATEGORIES[size % 7], "region": REGIONS[size % 6],
-                               "people_helped": 1 + size % 9, "description": "humanitarian-aid",
-                               "paid_amount": amount.minor, "paid_currency": "EUR", "exchange_rate": "1"}
-                    lines = [(f"aid-spent:{CATEGORIES[size % 7]}", amount), ("bank", -amount),
-                             ("aid-fund", amount), ("proceeds-to-aid", -amount)]
-                leaf = build_leaf(sequence=size, kind=kind, effective_date=day, postings=lines,
-                                  reverses_sequence=None, concerns_case=False, details=details)
-                leaf_hash = merkle.leaf_hash(leaf.public_leaf)
-                frontier = merkle.frontier_append(frontier, size - 1, leaf_hash)
-                entries.append(JournalEntry(sequence=size, effective_date=day, kind=kind,
-                                            public_leaf=leaf.public_leaf.decode(), leaf_hash=leaf_hash.hex()))
-                lines_by_entry.append(lines)
-            JournalEntry.objects.bulk_create(entries)
-            ids = dict(JournalEntry.objects.filter(sequence__gte=entries[0].sequence).values_list("sequence", "id"))
-            postings = []
-            for entry, lines in zip(entries, lines_by_entry, strict=True):
-                for code, money in lines:
-                    postings.append(Posting(entry_id=ids[entry.sequence], account=accounts[code],
-                                            amount_minor=money.minor, currency=money.currency))
-                    deltas[(accounts[code].pk, money.currency)] += money.minor
-            Posting.objects.bulk_create(postings, batch_size=5000)
-        for (account_id, currency), delta in deltas.items():
-            row, _ = AccountBalance.objects.get_or_create(account_id=account_id, currency=currency)
-            AccountBalance.objects.filter(pk=row.pk).update(balance_minor=row.balance_minor + delta)
-        head.size = size
-        head.frontier = " ".join(node.hex() for node in frontier)
-        head.save()
+    def entry_for(sequence: int):
+        day = month_of(sequence, spread_over)
+        if sequence % 20:
+            return "order_proceeds", day, sale_postings(sequence), None
+        amount = Money(5000 + sequence % 20000, "EUR")
+        category = CATEGORIES[sequence % 7]
+        details = {"category": category, "region": REGIONS[sequence % 6], "people_helped": 1 + sequence % 9,
+                   "description": "humanitarian-aid", "paid_amount": amount.minor, "paid_currency": "EUR",
+                   "exchange_rate": "1"}
+        lines = [(aid_spent_account(category), amount), ("bank", -amount), ("aid-fund", amount),
+                 ("proceeds-to-aid", -amount)]
+        return "disbursement", day, lines, details
+
+    append_entries(max(target_entries - LogHead.objects.get(pk=1).size, 0), entry_for)
 
 
 def request(client) -> tuple[float, int]:
