@@ -36,6 +36,7 @@ from django.db import transaction
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
+from donations import four_eyes
 from donations.audit import RECORD, require_permission, write_audit
 from donations.models import Account, Allocation, AuditLogEntry, Disbursement, Earmark, JournalEntry, Posting
 from donations.money import Money, normalise_currency
@@ -225,6 +226,7 @@ def earmark_disbursement(
 
     Checked now against what is unallocated, and again when the disbursement
     is posted, since other disbursements may draw on the same proceeds meanwhile.
+    Choosing the funding is a change of contents (``donations.four_eyes``).
     """
     require_permission(by, RECORD)
     with transaction.atomic():
@@ -260,6 +262,7 @@ def earmark_disbursement(
                 f"{Money(available, amount.currency)} unallocated; {amount} cannot be earmarked from it",
                 code="insufficient",
             )
+        four_eyes.note_content_change(disbursement=disbursement, by=by, change="earmark set")
         earmark, _created = Earmark.objects.update_or_create(
             disbursement=disbursement, proceeds_entry=proceeds_entry,
             defaults={"amount_minor": amount.minor, "created_by": by, "created_at": timezone.now()},
@@ -278,6 +281,7 @@ def remove_earmark(*, earmark: Earmark, by) -> None:
         if disbursement.status == Disbursement.Status.POSTED:
             raise AllocationError("A posted disbursement's funding is kept as allocated", code="state")
         sequence = earmark.proceeds_entry.sequence
+        four_eyes.note_content_change(disbursement=disbursement, by=by, change="earmark removed")
         Earmark.objects.filter(pk=earmark.pk).delete()
         write_audit(
             actor=by, action=AuditLogEntry.Action.EARMARK_REMOVED, disbursement=disbursement,

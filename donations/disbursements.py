@@ -4,8 +4,10 @@ draft → submitted → approved → posted, or rejected with a reason. Each ste
 runs in one transaction, locks the disbursement row (so two approvers, or an
 approval and a rejection, cannot both win) and writes an audit log entry.
 
-The recorder never approves their own disbursement: this module refuses with
-a clear message, and a CHECK constraint refuses it in the database too.
+Four eyes on the contents: nobody who recorded or changed a disbursement
+(its fields, evidence or earmarks) approves or posts it, and a change after
+submission sends it back to draft (``donations.four_eyes``); the database
+refuses it too (a CHECK constraint and migration 0010's trigger).
 Posting allocates the disbursement to net proceeds and posts ONE ledger entry
 that moves its ledger-currency amount from the aid fund to aid spent in its
 category. A disbursement to a person or family (``concerns_case``) posts a
@@ -26,7 +28,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from donations import allocation, ledger
+from donations import allocation, four_eyes, ledger
 from donations.audit import APPROVE, EDIT, POST, RECORD, require_permission, write_audit
 from donations.chart import aid_spent_account
 from donations.models import AidCategory, AuditLogEntry, Disbursement, JournalEntry, PublicDescription, Region
@@ -35,6 +37,9 @@ from donations.projection import Detail
 
 RATE_PLACES = 10  # Disbursement.exchange_rate's decimal places.
 RATE_MAX_DIGITS = 20
+
+# States in which the contents may still change (a change withdraws any submission or approval).
+EDITABLE = (Disbursement.Status.DRAFT, Disbursement.Status.SUBMITTED, Disbursement.Status.APPROVED)
 
 # Fields a volunteer sets; everything else is set by the steps below.
 INPUT_FIELDS = (
@@ -319,11 +324,15 @@ def record_disbursement(*, recorded_by, **values: Any) -> Disbursement:
 
 
 def update_disbursement(*, disbursement: Disbursement, by, **values: Any) -> Disbursement:
-    """Change a draft; the audit log names the fields changed, never their values."""
+    """Change a disbursement not yet posted or rejected; the audit log names the fields changed, never values.
+
+    The editor can then neither approve nor post it, and a submitted or
+    approved disbursement goes back to draft (``donations.four_eyes``).
+    """
     require_permission(by, EDIT)
     with transaction.atomic():
         disbursement = _lock(disbursement)
-        _require_status(disbursement, Disbursement.Status.DRAFT, doing="edited")
+        _require_status(disbursement, *EDITABLE, doing="edited")
         current = {
             "paid_on": disbursement.paid_on,
             "amount": Money(disbursement.amount_minor, disbursement.currency),
@@ -357,6 +366,7 @@ def update_disbursement(*, disbursement: Disbursement, by, **values: Any) -> Dis
         for name in changed:
             setattr(disbursement, name, cleaned[name])
         if changed:
+            four_eyes.note_content_change(disbursement=disbursement, by=by, change="fields changed")
             _save(disbursement, changed)
             write_audit(actor=by, action=AuditLogEntry.Action.UPDATED, disbursement=disbursement, fields=changed,
                         summary=f"changed {len(changed)} field(s)")
@@ -378,16 +388,12 @@ def submit_disbursement(*, disbursement: Disbursement, by) -> Disbursement:
 
 
 def approve_disbursement(*, disbursement: Disbursement, by) -> Disbursement:
-    """Approve a submitted disbursement: never by the volunteer who recorded it."""
+    """Approve a submitted disbursement: never by whoever recorded it or changed its contents."""
     require_permission(by, APPROVE)
     with transaction.atomic():
         disbursement = _lock(disbursement)
         _require_status(disbursement, Disbursement.Status.SUBMITTED, doing="approved")
-        if disbursement.recorded_by_id == by.pk:
-            raise ValidationError(
-                "You recorded this disbursement, so you cannot approve it: another finance approver must.",
-                code="self_approval",
-            )
+        four_eyes.refuse_editor(disbursement, by, doing="approve")
         disbursement.status = Disbursement.Status.APPROVED
         disbursement.approved_by = by
         disbursement.approved_at = timezone.now()
@@ -488,6 +494,7 @@ def post_disbursement(*, disbursement: Disbursement, by) -> JournalEntry:
         if disbursement.status == Disbursement.Status.POSTED:
             return disbursement.posted_entry
         _require_status(disbursement, Disbursement.Status.APPROVED, doing="posted")
+        four_eyes.refuse_editor(disbursement, by, doing="post")
         category = disbursement.category
         # An aid category added after the chart was opened gets its account now (ledger writes it).
         ledger.open_accounts([(aid_spent_account(category.code), f"Aid spent: {category.name}", "expense")])

@@ -26,6 +26,7 @@ from django.core.files.base import ContentFile, File
 from django.db import transaction
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from donations import four_eyes
 from donations.audit import RECORD, VIEW_EVIDENCE, require_permission, write_audit
 from donations.models import AuditLogEntry, Disbursement, DisbursementEvidence
 
@@ -164,8 +165,10 @@ def _lock_disbursement(pk: int) -> Disbursement:
 def attach_evidence(*, disbursement: Disbursement, upload: File, by) -> DisbursementEvidence:
     """Check, clean and store one evidence file for a disbursement (any state but rejected).
 
-    Evidence may follow a posting (a receipt that arrives later). The stored
-    name is random; the uploaded name is kept privately, for the volunteers.
+    Evidence may follow a posting (a receipt that arrives later). Before
+    posting it changes what is approved: the uploader becomes an editor, and a
+    submitted or approved disbursement goes back to draft (``four_eyes``). The
+    stored name is random; the uploaded name is kept privately, for the volunteers.
     """
     require_permission(by, RECORD)
     cleaned = clean_evidence(upload)  # CPU work before any lock is taken.
@@ -174,6 +177,7 @@ def attach_evidence(*, disbursement: Disbursement, upload: File, by) -> Disburse
         disbursement = _lock_disbursement(disbursement.pk)
         if disbursement.status == Disbursement.Status.REJECTED:
             raise ValidationError("A rejected disbursement takes no more evidence.", code="invalid_transition")
+        four_eyes.note_content_change(disbursement=disbursement, by=by, change="evidence added")
         evidence = DisbursementEvidence(
             disbursement=disbursement, content_type=cleaned.content_type, size=len(cleaned.content),
             sha256=cleaned.sha256, original_name=original_name, uploaded_by=by,
@@ -222,6 +226,7 @@ def remove_evidence(*, evidence: DisbursementEvidence, by) -> None:
         if disbursement.status != Disbursement.Status.DRAFT:
             raise ValidationError("Evidence can be removed only while the disbursement is a draft.",
                                   code="invalid_transition")
+        four_eyes.note_content_change(disbursement=disbursement, by=by, change="evidence removed")
         name, storage, pk = evidence.file.name, evidence.file.storage, evidence.pk
         DisbursementEvidence.objects.filter(pk=pk).delete()
         write_audit(actor=by, action=AuditLogEntry.Action.EVIDENCE_REMOVED, disbursement=disbursement,

@@ -475,6 +475,37 @@ class Disbursement(models.Model):
         return f"disbursement {self.pk} ({self.paid_on}, {self.category_id})"
 
 
+class DisbursementEditor(models.Model):
+    """Someone who changed a disbursement's contents: a field, its evidence or its earmarks.
+
+    Four eyes hold on the contents, not only on the click: nobody listed here
+    for a disbursement (nor its recorder) may approve or post it. Written by
+    ``donations.four_eyes`` only, once per person and disbursement; on
+    PostgreSQL the rows are append-only and an approval or posting by a listed
+    editor is refused by a trigger (migration 0010), as self-approval is by a
+    check constraint.
+    """
+
+    disbursement = models.ForeignKey(
+        Disbursement, on_delete=models.PROTECT, related_name="editors", verbose_name=_("disbursement")
+    )
+    editor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("editor")
+    )
+    first_changed_at = models.DateTimeField(_("first change at"), default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("disbursement editor")
+        verbose_name_plural = _("disbursement editors")
+        constraints = [
+            models.UniqueConstraint(fields=["disbursement", "editor"], name="donations_disbursement_editor_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"editor {self.editor_id} of disbursement {self.disbursement_id}"
+
+
 class DisbursementEvidence(models.Model):
     """A receipt or invoice, checked and cleaned by ``donations.evidence``, kept in private storage.
 
@@ -605,6 +636,7 @@ class AuditLogEntry(models.Model):
         REALLOCATED = "reallocated", _("Reallocated after a refund")
         REVERSED = "reversed", _("Reversed")
         IMPORTED = "imported", _("Imported from a spreadsheet")
+        RETURNED_TO_DRAFT = "returned_to_draft", _("Returned to draft by a change")
 
     at = models.DateTimeField(_("at"), default=timezone.now, editable=False)
     actor = models.ForeignKey(

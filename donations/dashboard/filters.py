@@ -81,5 +81,8 @@ def filter_disbursements(queryset: QuerySet[Disbursement], params: Mapping[str, 
 
 
 def awaiting_approval(queryset: QuerySet[Disbursement], user) -> QuerySet[Disbursement]:
-    """Only those waiting for ``user``'s approval: submitted, and recorded by someone else."""
-    return queryset.filter(status=Disbursement.Status.SUBMITTED).exclude(recorded_by=user)
+    """Only those waiting for ``user``'s approval: submitted, and recorded and changed by others only."""
+    return (
+        queryset.filter(status=Disbursement.Status.SUBMITTED).exclude(recorded_by=user)
+        .exclude(editors__editor=user)
+    )

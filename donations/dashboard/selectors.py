@@ -8,21 +8,23 @@ counts.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, Q, QuerySet
 
-from donations import allocation, ledger
+from donations import allocation, four_eyes, ledger
 from donations.audit import APPROVE, EDIT, POST, RECORD, VIEW_EVIDENCE, audit_log
 from donations.dashboard.filters import awaiting_approval, filter_disbursements
+from donations.disbursements import EDITABLE
 from donations.models import (
     Account,
     AccountBalance,
     AuditLogEntry,
     Disbursement,
+    DisbursementEditor,
     DisbursementEvidence,
     Earmark,
     JournalEntry,
@@ -93,34 +95,42 @@ class DisbursementActions:
     add_evidence: bool
     remove_evidence: bool
     view_evidence: bool
-    recorded_by_you: bool
+    recorded_by_you: bool  # recorded or changed by this user: another approver must decide
+    edit_reopens: bool  # a change now withdraws the submission (and any approval)
 
     @property
     def any_step(self) -> bool:
         return self.edit or self.submit or self.approve or self.reject or self.post or self.reverse
 
 
-def disbursement_actions(disbursement: Disbursement, user) -> DisbursementActions:
-    """The steps ``user`` may take on ``disbursement`` now. No query beyond the user's cached permissions.
+def disbursement_actions(
+    disbursement: Disbursement, user, *, editors: Collection[int] | None = None
+) -> DisbursementActions:
+    """The steps ``user`` may take on ``disbursement`` now.
 
-    The recorder never sees approve or reject: four eyes, whatever permissions
-    the recorder holds (``approve_disbursement`` refuses it too).
+    ``editors``: the ids of everyone who recorded or changed it (the detail
+    page has them); without them, one query reads them. Whoever recorded or
+    changed a disbursement never sees approve, reject or post: four eyes on the
+    contents, whatever permissions they hold (the services refuse it too).
     """
     status, statuses = disbursement.status, Disbursement.Status
-    mine = disbursement.recorded_by_id == user.pk
+    if editors is None:
+        editors = four_eyes.editor_ids(disbursement)
+    mine = user.pk in editors or disbursement.recorded_by_id == user.pk
     may_judge = user.has_perm(APPROVE) and not mine
     return DisbursementActions(
-        edit=status == statuses.DRAFT and user.has_perm(EDIT),
+        edit=status in EDITABLE and user.has_perm(EDIT),
         submit=status == statuses.DRAFT and user.has_perm(RECORD),
         approve=status == statuses.SUBMITTED and may_judge,
         reject=status in (statuses.SUBMITTED, statuses.APPROVED) and may_judge,
-        post=status == statuses.APPROVED and user.has_perm(POST),
+        post=status == statuses.APPROVED and user.has_perm(POST) and not mine,
         reverse=status == statuses.POSTED and user.has_perm(POST),
         earmark=status in (statuses.DRAFT, statuses.SUBMITTED, statuses.APPROVED) and user.has_perm(RECORD),
         add_evidence=status != statuses.REJECTED and user.has_perm(RECORD),
         remove_evidence=status == statuses.DRAFT and user.has_perm(RECORD),
         view_evidence=user.has_perm(VIEW_EVIDENCE),
-        recorded_by_you=mine and status == statuses.SUBMITTED,
+        recorded_by_you=mine and status in (statuses.SUBMITTED, statuses.APPROVED),
+        edit_reopens=status in four_eyes.REOPENED_BY_A_CHANGE,
     )
 
 
@@ -148,6 +158,11 @@ class DisbursementPage:
     earmarks: list[EarmarkRow]
     funding: list[allocation.ProceedsShare]
     audit: list[AuditLogEntry]
+    editors: list[DisbursementEditor]
+
+    @property
+    def editor_ids(self) -> set[int]:
+        return {row.editor_id for row in self.editors} | {self.disbursement.recorded_by_id}
 
     @property
     def amount(self) -> Money:
@@ -159,7 +174,7 @@ class DisbursementPage:
 
 
 def disbursement_detail(pk: int) -> DisbursementPage | None:
-    """The detail page's rows, or None if there is no such disbursement. Five queries."""
+    """The detail page's rows, or None if there is no such disbursement. Six queries."""
     disbursement = (
         Disbursement.objects.select_related(
             "category",
@@ -190,6 +205,7 @@ def disbursement_detail(pk: int) -> DisbursementPage | None:
         earmarks=earmarks,
         funding=allocation.disbursement_funding(disbursement),
         audit=list(audit_log(disbursement=disbursement)),
+        editors=list(DisbursementEditor.objects.filter(disbursement=disbursement).select_related("editor")),
     )
 
 

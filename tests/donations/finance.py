@@ -90,7 +90,11 @@ def record(team: SimpleNamespace, *, by=None, **overrides) -> Disbursement:
 
 
 def approved(team: SimpleNamespace, **overrides) -> Disbursement:
-    disbursement = record(team, **overrides)
+    return approve(team, record(team, **overrides))
+
+
+def approve(team: SimpleNamespace, disbursement: Disbursement) -> Disbursement:
+    """Submit (by the volunteer who recorded it) and approve (by an approver who changed nothing)."""
     disbursements.submit_disbursement(disbursement=disbursement, by=team.volunteer)
     return disbursements.approve_disbursement(disbursement=disbursement, by=team.approver)
 

@@ -26,7 +26,17 @@ from donations.allocation import (
 )
 from donations.models import Allocation, AuditLogEntry, Disbursement, Earmark, JournalEntry
 from donations.verification import verify_ledger
-from tests.donations.finance import approved, ensure_vocabulary, eur, finance_team, posted, refund, sell
+from tests.donations.finance import (
+    approve,
+    approved,
+    ensure_vocabulary,
+    eur,
+    finance_team,
+    posted,
+    record,
+    refund,
+    sell,
+)
 from tests.donations.tampering import tamper
 
 
@@ -67,8 +77,9 @@ def test_earmarked_proceeds_are_used_first_then_the_oldest(team):
     sell("100001", 1000, day=1)
     sell("100002", 1000, day=2)
     third = sell("100003", 3000, day=3)
-    disbursement = approved(team, amount="25.00")
+    disbursement = record(team, amount="25.00")
     earmark_disbursement(disbursement=disbursement, proceeds_entry=third, amount=eur(2000), by=team.volunteer)
+    approve(team, disbursement)
     disbursements.post_disbursement(disbursement=disbursement, by=team.approver)
     assert funding(disbursement) == [("100001", 500, False), ("100003", 2000, True)]
     assert AuditLogEntry.objects.filter(action="earmarked", disbursement=disbursement).exists()
@@ -77,8 +88,9 @@ def test_earmarked_proceeds_are_used_first_then_the_oldest(team):
 
 def test_an_earmark_and_the_oldest_first_pass_on_one_entry_make_one_row(team):
     first = sell("100001", 5000, day=1)
-    disbursement = approved(team, amount="40.00")
+    disbursement = record(team, amount="40.00")
     earmark_disbursement(disbursement=disbursement, proceeds_entry=first, amount=eur(1000), by=team.volunteer)
+    approve(team, disbursement)
     disbursements.post_disbursement(disbursement=disbursement, by=team.approver)
     assert list(Allocation.objects.values_list("amount_minor", "earmarked")) == [(4000, True)]
 
@@ -124,8 +136,9 @@ def test_earmarks_cannot_exceed_the_disbursement_or_point_elsewhere(team):
 def test_an_earmark_overtaken_by_another_disbursement_stops_the_posting(team):
     entry = sell("100001", 5000, day=1)
     sell("100002", 9000, day=2)
-    later = approved(team, amount="40.00")
+    later = record(team, amount="40.00")
     earmark_disbursement(disbursement=later, proceeds_entry=entry, amount=eur(4000), by=team.volunteer)
+    approve(team, later)
     posted(team, amount="30.00")  # Takes 30.00 of order 100001, oldest first.
     with pytest.raises(AllocationError, match="order 100001 \\(entry #1\\) has 20.00 EUR unallocated, but 40.00 EUR"):
         disbursements.post_disbursement(disbursement=later, by=team.approver)
@@ -389,7 +402,7 @@ def run_step(team, step, orders) -> None:
             )
     else:
         _kind, minor, is_case, earmark_index = step
-        disbursement = approved(team, amount=eur(minor), concerns_case=is_case)
+        disbursement = record(team, amount=eur(minor), concerns_case=is_case)
         fits = minor <= unallocated_balance().minor
         if earmark_index is not None and orders:
             entry = orders[earmark_index % len(orders)]
@@ -398,6 +411,7 @@ def run_step(team, step, orders) -> None:
             if want:
                 earmark_disbursement(disbursement=disbursement, proceeds_entry=entry, amount=eur(want),
                                      by=team.volunteer)
+        approve(team, disbursement)
         try:
             disbursements.post_disbursement(disbursement=disbursement, by=team.approver)
         except InsufficientProceeds:

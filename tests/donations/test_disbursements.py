@@ -163,11 +163,16 @@ def test_a_draft_can_be_edited_and_the_log_names_only_the_fields(team):
     assert_no_private_values(audit_text())
 
 
-def test_a_submitted_disbursement_can_no_longer_be_edited(team):
-    disbursement = record(team)
-    disbursements.submit_disbursement(disbursement=disbursement, by=team.volunteer)
-    with pytest.raises(ValidationError, match="submitted for approval, so it cannot be edited"):
-        disbursements.update_disbursement(disbursement=disbursement, by=team.volunteer, people_helped=9)
+def test_a_posted_or_rejected_disbursement_can_no_longer_be_edited(team):
+    sell("100001", 50000)
+    done = posted(team)
+    with pytest.raises(ValidationError, match="posted to the ledger, so it cannot be edited"):
+        disbursements.update_disbursement(disbursement=done, by=team.volunteer, people_helped=9)
+    refused = record(team)
+    disbursements.submit_disbursement(disbursement=refused, by=team.volunteer)
+    disbursements.reject_disbursement(disbursement=refused, by=team.approver, reason="duplicate")
+    with pytest.raises(ValidationError, match="rejected, so it cannot be edited"):
+        disbursements.update_disbursement(disbursement=refused, by=team.volunteer, people_helped=9)
 
 
 # --- Approval and rejection --------------------------------------------------------

@@ -30,6 +30,7 @@ from donations.dashboard.forms import (
     ReverseForm,
 )
 from donations.disbursements import (
+    EDITABLE,
     approve_disbursement,
     post_disbursement,
     record_disbursement,
@@ -73,7 +74,7 @@ def disbursement_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "title": _("Disbursement %(id)s") % {"id": disbursement.pk},
             "page": page,
             "disbursement": disbursement,
-            "actions": selectors.disbursement_actions(disbursement, request.user),
+            "actions": selectors.disbursement_actions(disbursement, request.user, editors=page.editor_ids),
             "reject_form": RejectForm(),
             "reverse_form": ReverseForm(),
             "earmark_form": EarmarkForm(currency=disbursement.ledger_currency),
@@ -129,22 +130,30 @@ class DisbursementEditView(View):
         disbursement = get_object_or_404(Disbursement, pk=pk)
         form = DisbursementForm(request.POST)
         if form.is_valid():
+            was = disbursement.status
             try:
-                update_disbursement(disbursement=disbursement, by=request.user, **form.service_values())
+                saved = update_disbursement(disbursement=disbursement, by=request.user, **form.service_values())
             except ValidationError as exc:
                 form.add_service_errors(exc)
             else:
-                messages.success(request, _("Disbursement %(id)s is saved.") % {"id": pk})
+                if saved.status != was:
+                    messages.warning(
+                        request,
+                        _("Disbursement %(id)s is saved and back in draft: a change after submission needs a new "
+                          "submission, and someone who did not change it must approve it.") % {"id": pk},
+                    )
+                else:
+                    messages.success(request, _("Disbursement %(id)s is saved.") % {"id": pk})
                 return redirect(DETAIL, pk=pk)
         return _render_form(request, form, title=self.title(disbursement), disbursement=disbursement)
 
     @staticmethod
     def get_draft(request: HttpRequest, pk: int) -> Disbursement | None:
         disbursement = get_object_or_404(Disbursement.objects.select_related("category", "public_description"), pk=pk)
-        if disbursement.status != Disbursement.Status.DRAFT:
+        if disbursement.status not in EDITABLE:
             messages.error(
                 request,
-                _("Only a draft can be edited; this disbursement is %(status)s.")
+                _("A disbursement that is posted or rejected cannot be edited; this one is %(status)s.")
                 % {"status": disbursement.get_status_display().lower()},
             )
             return None

@@ -123,13 +123,37 @@ def test_a_draft_is_edited_and_the_form_starts_with_its_values(client, team):
 
 
 @pytest.mark.django_db
-def test_a_submitted_disbursement_offers_no_edit(client, team):
-    disbursement = submitted(team)
+def test_a_posted_disbursement_offers_no_edit(client, team):
+    sell("100001", 50_000)
+    disbursement = approved(team)
+    disbursements.post_disbursement(disbursement=disbursement, by=team.second_approver)
     login(client, team.volunteer)
     detail = client.get(url("disbursement-detail", pk=disbursement.pk)).content.decode()
     assert 'id="edit_button"' not in detail
     response = client.get(url("disbursement-edit", pk=disbursement.pk), follow=True)
-    assert "Only a draft can be edited" in " ".join(messages_of(response))
+    assert "posted or rejected cannot be edited" in " ".join(messages_of(response))
+
+
+def edit_form(client, disbursement: Disbursement, **changes) -> dict:
+    """The edit form as the page fills it, with ``changes`` typed over it."""
+    initial = client.get(url("disbursement-edit", pk=disbursement.pk)).context["form"].initial
+    data = {**initial, **changes}
+    return {key: ("on" if value is True else value) for key, value in data.items() if value is not False}
+
+
+@pytest.mark.django_db
+def test_editing_a_submitted_disbursement_warns_and_sends_it_back_to_draft(client, team):
+    disbursement = submitted(team)
+    login(client, team.volunteer)
+    page = client.get(url("disbursement-edit", pk=disbursement.pk)).content.decode()
+    assert 'id="edit_reopens"' in page
+
+    response = client.post(url("disbursement-edit", pk=disbursement.pk),
+                           edit_form(client, disbursement, people_helped="9"), follow=True)
+
+    assert "back in draft" in " ".join(messages_of(response))
+    disbursement = reload(disbursement)
+    assert (disbursement.status, disbursement.people_helped) == ("draft", 9)
 
 
 # --- Four eyes ----------------------------------------------------------------------------
@@ -160,7 +184,7 @@ def test_an_approver_cannot_approve_their_own_disbursement(client, team):
     login(client, team.approver)
     detail = client.get(url("disbursement-detail", pk=disbursement.pk)).content.decode()
     assert 'id="approve_button"' not in detail and 'id="reject_button"' not in detail
-    assert "Recorded by you — another approver must approve it." in detail
+    assert "Recorded or changed by you — someone who did neither must approve and post it." in detail
 
     response = client.post(url("disbursement-approve", pk=disbursement.pk), follow=True)
 
@@ -171,12 +195,36 @@ def test_an_approver_cannot_approve_their_own_disbursement(client, team):
 
 
 @pytest.mark.django_db
+def test_the_probe_an_approver_who_edited_a_volunteers_draft_cannot_approve_it_through_the_pages(client, team):
+    """Edit the payee and amount of someone else's draft, submit, approve: refused at the last step."""
+    disbursement = record(team)
+    login(client, team.approver)
+    client.post(url("disbursement-edit", pk=disbursement.pk),
+                edit_form(client, disbursement, payee_name="Approver's own account", amount="4321.87"))
+    client.post(url("disbursement-submit", pk=disbursement.pk))
+    assert reload(disbursement).status == "submitted"
+    detail = client.get(url("disbursement-detail", pk=disbursement.pk)).content.decode()
+    assert 'id="approve_button"' not in detail and "Recorded or changed by you" in detail
+    assert "Changed by" in detail and "approver" in detail
+    listed = client.get(url("disbursement-list"), {"mine": "on"}).context["rows"]
+    assert disbursement.pk not in [row.disbursement.pk for row in listed]
+
+    response = client.post(url("disbursement-approve", pk=disbursement.pk), follow=True)
+
+    assert "You changed this disbursement, so you cannot approve it" in " ".join(messages_of(response))
+    assert (reload(disbursement).status, reload(disbursement).approved_by) == ("submitted", None)
+    login(client, team.second_approver)
+    client.post(url("disbursement-approve", pk=disbursement.pk))
+    assert reload(disbursement).approved_by == team.second_approver
+
+
+@pytest.mark.django_db
 def test_a_second_approver_approves_and_posts(client, team):
     sell("100001", 50_000)
     disbursement = submitted(team, by=team.approver)
     login(client, team.second_approver)
     detail = client.get(url("disbursement-detail", pk=disbursement.pk)).content.decode()
-    assert 'id="approve_button"' in detail and "Recorded by you" not in detail
+    assert 'id="approve_button"' in detail and "Recorded or changed by you" not in detail
 
     client.post(url("disbursement-approve", pk=disbursement.pk))
     assert reload(disbursement).approved_by == team.second_approver

@@ -20,7 +20,7 @@ LEDGER_QUERIES = 14
 ACCOUNT_QUERIES = 10
 AUDIT_QUERIES = 8
 ALLOCATION_QUERIES = 22
-DETAIL_QUERIES = 11
+DETAIL_QUERIES = 12  # the page's six (selectors.disbursement_detail) and the session, user, messages
 
 
 def disbursements_with_evidence(team, count: int) -> list:

@@ -25,7 +25,7 @@ def test_query_counts(team, books, django_assert_num_queries):
         page = selectors.disbursement_page(QueryDict("status=posted"))
         assert [row.disbursement.category.code for row in page.object_list] == ["medicine"]
         assert [row.disbursement.recorded_by.username for row in page.object_list] == ["volunteer"]
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(6):
         detail = selectors.disbursement_detail(books.pk)
         assert detail.disbursement.posted_entry.sequence and detail.funding and detail.audit
         assert [row.earmark for row in detail.earmarks] == []
@@ -71,14 +71,35 @@ def test_the_buttons_follow_the_state_and_never_let_the_recorder_judge(team):
     draft = record(team)
     assert buttons(draft, team.volunteer) == {"edit", "submit", "earmark", "add_evidence", "remove_evidence"}
     submitted = disbursements.submit_disbursement(disbursement=draft, by=team.volunteer)
-    assert buttons(submitted, team.volunteer) == {"earmark", "add_evidence", "recorded_by_you"}
-    assert buttons(submitted, team.approver) == {"approve", "reject", "earmark", "add_evidence", "view_evidence"}
+    assert buttons(submitted, team.volunteer) == {
+        "edit", "edit_reopens", "earmark", "add_evidence", "recorded_by_you"
+    }
+    assert buttons(submitted, team.approver) == {
+        "edit", "edit_reopens", "approve", "reject", "earmark", "add_evidence", "view_evidence"
+    }
 
     own = disbursements.submit_disbursement(disbursement=record(team, by=team.approver), by=team.approver)
-    assert buttons(own, team.approver) == {"earmark", "add_evidence", "view_evidence", "recorded_by_you"}
+    assert buttons(own, team.approver) == {
+        "edit", "edit_reopens", "earmark", "add_evidence", "view_evidence", "recorded_by_you"
+    }
     assert {"approve", "reject"} <= buttons(own, team.second_approver)
 
     ready = approved(team)
-    assert buttons(ready, team.second_approver) == {"reject", "post", "earmark", "add_evidence", "view_evidence"}
+    assert buttons(ready, team.second_approver) == {
+        "edit", "edit_reopens", "reject", "post", "earmark", "add_evidence", "view_evidence"
+    }
     rejected = disbursements.reject_disbursement(disbursement=ready, by=team.second_approver, reason="duplicate")
     assert buttons(rejected, team.second_approver) == {"view_evidence"}
+
+
+@pytest.mark.django_db
+def test_whoever_changed_a_disbursement_is_offered_neither_approve_nor_post(team):
+    draft = record(team)
+    disbursements.update_disbursement(disbursement=draft, by=team.approver, people_helped=8)
+    submitted = disbursements.submit_disbursement(disbursement=draft, by=team.volunteer)
+    assert not {"approve", "reject"} & buttons(submitted, team.approver)
+    assert "recorded_by_you" in buttons(submitted, team.approver)
+    decided = disbursements.approve_disbursement(disbursement=submitted, by=team.second_approver)
+    assert "post" not in buttons(decided, team.approver)
+    assert "post" in buttons(decided, team.second_approver)
+
