@@ -511,47 +511,6 @@ def order_funding(order_number: str) -> list[Funding]:
 
 
 @dataclass(frozen=True)
-class ImpactLine:
-    """What an order funded, in public terms only: never a payee who is a person, a case's place, a day."""
-
-    month: str
-    category: str
-    category_uk: str
-    description: str
-    description_uk: str
-    region: str | None
-    payee: str | None
-    amount: Money
-
-
-def order_impact(order_number: str, *, today: datetime.date | None = None) -> list[ImpactLine]:
-    """For the supporter's private impact link: posted aid past the publication delay, by month.
-
-    A case (aid to a person or family) shows no region; a payee shows only
-    when it is an organisation a volunteer made public.
-    """
-    delay = int(getattr(settings, "PUBLICATION_DELAY_DAYS", 30))
-    cutoff = (today or timezone.localdate()) - datetime.timedelta(days=delay)
-    lines: dict[tuple, int] = defaultdict(int)
-    currency = None
-    for funding in order_funding(order_number):
-        disbursement = funding.disbursement
-        if disbursement.status != Disbursement.Status.POSTED or disbursement.paid_on > cutoff:
-            continue
-        currency = funding.amount.currency
-        key = (
-            disbursement.paid_on.strftime("%Y-%m"), disbursement.category.name, disbursement.category.name_uk,
-            disbursement.public_description.text, disbursement.public_description.text_uk,
-            None if disbursement.concerns_case else disbursement.get_region_display(),
-            disbursement.payee_name if disbursement.payee_public and not disbursement.concerns_case else None,
-        )
-        lines[key] += funding.amount.minor
-    # A case has no region or payee (None): sort those as empty text, beside purchases' names.
-    ordered = sorted(lines.items(), key=lambda item: tuple("" if part is None else part for part in item[0]))
-    return [ImpactLine(*key, amount=Money(total, currency)) for key, total in ordered]
-
-
-@dataclass(frozen=True)
 class ProceedsShare:
     """Part of a disbursement's funding: which order's proceeds, and how much."""
 

@@ -16,7 +16,6 @@ from donations.allocation import (
     earmark_disbursement,
     net_proceeds_by_entry,
     order_funding,
-    order_impact,
     proceeds_balances,
     reallocate_refunded_proceeds,
     remove_earmark,
@@ -280,27 +279,6 @@ def test_postgresql_refuses_allocating_a_disbursement_that_is_not_posted(team):
                                       currency="EUR")
             with connection.cursor() as cursor:
                 cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-
-
-# --- The supporter's impact link --------------------------------------------------------
-
-
-def test_the_impact_of_an_order_is_told_in_public_terms_after_the_delay(team, settings):
-    settings.PUBLICATION_DELAY_DAYS = 30
-    sell("100001", 90000)
-    posted(team, amount="100.00", paid_on=datetime.date(2025, 3, 10))
-    posted(team, amount="50.00", paid_on=datetime.date(2025, 3, 20))
-    posted(team, amount="200.00", paid_on=datetime.date(2025, 3, 25), concerns_case=False, payee_public=True,
-           category="food", public_description="food-packages", payee_name="Partner NGO Food Bank", region="kherson")
-    posted(team, amount="10.00", paid_on=datetime.date(2025, 4, 20))  # Too recent to show on 2025-05-01.
-    lines = order_impact("100001", today=datetime.date(2025, 5, 1))
-    assert [(line.month, line.category, line.region, line.payee, line.amount) for line in lines] == [
-        ("2025-03", "Food", "Kherson oblast", "Partner NGO Food Bank", eur(20000)),
-        ("2025-03", "Medicine", None, None, eur(15000)),
-    ]
-    text = repr(lines)
-    for private in ("Oleshky", "Halyna", "CASE-OLESHKY", "Zdorovya", "2025-03-10", "occupied"):
-        assert private not in text
 
 
 # --- Query counts that do not grow with the ledger -------------------------------------

@@ -64,22 +64,41 @@ def test_before_any_aid_the_page_shows_the_proceeds_all_waiting(client, poster):
     assert "Nothing has been published as paid for by this order yet" in text(response)
 
 
-def test_after_a_disbursement_is_posted_the_page_shows_what_it_funded(client, poster, team):
+def test_after_a_purchase_is_posted_the_page_shows_what_it_funded(client, poster, team):
     order = paid_order(poster)
-    posted(team, amount="120.00", category="medicine", public_description="medicines")
+    posted(team, amount="120.00", category="medicine", public_description="medicines", concerns_case=False,
+           region="kherson", notes="", case_reference="")
 
     response = client.get(page_url(order))
 
     impact = response.context["impact"]
-    [line] = impact.lines
+    [line] = impact.purchases
     assert (line.month, line.category, line.description) == (datetime.date(2025, 3, 1), "Medicine", "Medicines")
     assert line.amount == Money(12000, "EUR")
-    assert (impact.allocated, impact.unspent) == (Money(12000, "EUR"), Money(7500, "EUR"))
+    assert (impact.allocated, impact.unspent, impact.untold) == (
+        Money(12000, "EUR"), Money(7500, "EUR"), Money(0, "EUR"))
     body = text(response)
     assert "March 2025" in body
     assert "Medicine: Medicines" in body
-    assert "not shown, to protect the people helped" in body  # a case: no region
-    assert "What it paid for" in body
+    assert "Kherson oblast" in body
+    assert "Purchases it paid for" in body
+    assert "Still waiting to be spent" in body
+
+
+def test_aid_to_people_not_yet_summarised_is_not_described_nor_counted_apart(client, poster, team):
+    """A case reaches the page only through a published summary (tests/donations/test_impact.py)."""
+    order = paid_order(poster)
+    posted(team, amount="120.00", category="medicine", public_description="medicines")  # a case
+
+    response = client.get(page_url(order))
+
+    impact = response.context["impact"]
+    assert (impact.purchases, impact.case_aid) == ((), ())
+    assert impact.untold_or_unspent == impact.net == Money(19500, "EUR")
+    body = text(response)
+    assert "120.00" not in body and "75.00" not in body
+    assert "Medicine" not in body and "Still waiting to be spent" not in body
+    assert "Your order has paid for aid to people in recent weeks" in body
 
 
 def test_a_public_organisation_and_its_region_are_shown_for_a_purchase(client, poster, team):
@@ -144,22 +163,22 @@ def test_private_fields_never_reach_the_page(client, poster, team):
     for language in ("en", "uk"):
         response = client.get(page_url(order, language))
         body = text(response)
-        assert len(response.context["impact"].lines) >= 1
+        assert len(response.context["impact"].purchases) == 1
         for fragment in CANARY_FRAGMENTS:
             assert fragment not in body, (language, fragment)
         assert "2025-03-10" not in body and "10 March" not in body and "March 10" not in body  # the day of aid
         assert "Kyiv oblast" not in body and "Київська область" not in body  # a case's region is never shown
 
 
-def test_a_case_and_a_purchase_alike_in_month_and_kind_are_both_listed(client, poster, team):
-    """A case's missing region sorts beside a purchase's region (it once raised TypeError in order_impact)."""
+def test_a_case_beside_a_purchase_alike_in_month_and_kind_leaves_only_the_purchase_listed(client, poster, team):
     order = paid_order(poster)
-    posted(team, amount="40.00")  # a case: medicines, March 2025, region not shown
+    posted(team, amount="40.00")  # a case: medicines, March 2025, not summarised
     posted(team, amount="30.00", concerns_case=False, region="kherson", notes="", case_reference="")
 
-    response = client.get(page_url(order))
+    impact = client.get(page_url(order)).context["impact"]
 
-    assert len(response.context["impact"].lines) == 2
+    assert [line.amount for line in impact.purchases] == [Money(3000, "EUR")]
+    assert impact.untold == Money(4000, "EUR")
 
 
 def test_an_unknown_token_is_a_plain_404(client, poster):
@@ -229,18 +248,18 @@ def test_merch_and_a_gift_are_shown_apart(client, poster, donation):
     assert "from your gift, after the card fee" in text(response)
 
 
-def test_aid_inside_the_publication_delay_is_counted_but_not_described(client, poster, team):
+def test_a_purchase_inside_the_publication_delay_is_counted_but_not_described(client, poster, team):
     order = paid_order(poster)
-    posted(team, amount="60.00", paid_on=datetime.date.today() - datetime.timedelta(days=3))
+    posted(team, amount="60.00", paid_on=datetime.date.today() - datetime.timedelta(days=3), concerns_case=False,
+           region="kherson", notes="", case_reference="")
 
     response = client.get(page_url(order))
 
     impact = response.context["impact"]
-    assert impact.lines == ()
-    assert impact.allocated == Money(6000, "EUR")
-    assert impact.awaiting_publication == Money(6000, "EUR")
-    assert "€60.00 of your order paid for aid in recent weeks" in text(response)
-    assert "A further" not in text(response) and "Nothing has been published" not in text(response)
+    assert impact.purchases == ()
+    assert impact.allocated == impact.purchases_awaiting == Money(6000, "EUR")
+    assert "A further €60.00 of your order paid for purchases in recent weeks" in text(response)
+    assert "Kherson" not in text(response) and "Nothing has been published" not in text(response)
 
 
 def test_an_order_whose_proceeds_are_not_in_the_books_says_so(client, poster):
@@ -284,7 +303,7 @@ def test_the_query_count_does_not_grow_with_what_the_order_funded(client, poster
     """Three queries for the funding whatever it holds: one disbursement or ten read the same."""
     order = paid_order(poster)
     url = page_url(order)
-    posted(team, amount="10.00")
+    posted(team, amount="10.00")  # a case, not yet summarised: one query to find it is not
     client.get(url)  # warm what is cached per process (site, content types)
     with django_assert_max_num_queries(13):
         client.get(url)
@@ -300,6 +319,6 @@ def test_the_query_count_does_not_grow_with_what_the_order_funded(client, poster
             paid_on=datetime.date(2025, 1 + index, 5),
         )
     response = client.get(url)
-    assert len(response.context["impact"].lines) == 10
+    assert len(response.context["impact"].purchases) == 9
 
     assert _count_queries(client, url) == one
