@@ -98,13 +98,14 @@ def pages(client, tshirt, shipping_methods, django_user_model):
         "finance disbursement": (
             as_user(approver), reverse("finance-dashboard:disbursement-detail", kwargs={"pk": disbursement.pk})
         ),
+        "account": (as_user(staff), reverse("customer:profile-update")),
         "404": (as_guest, "/en/no-such-page/"),
     }
 
 
 PAGE_KINDS = [
     "home", "catalogue", "product", "basket", "checkout", "transparency", "impact",
-    "dashboard", "product edit", "finance workspace", "finance disbursement", "404",
+    "dashboard", "product edit", "finance workspace", "finance disbursement", "account", "404",
 ]
 
 
