@@ -14,6 +14,7 @@ from pathlib import Path
 
 import dj_database_url
 import dj_email_url
+from csp.constants import NONCE, NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
@@ -94,6 +95,8 @@ INSTALLED_APPS = [
     "django.contrib.sites",
     "django.contrib.flatpages",
     "django.contrib.humanize",
+    "django.forms",  # Django's own widget templates, for FORM_RENDERER below
+    "csp",  # only for its system checks (a policy set in the pre-4.0 format, a string of excluded prefixes)
     "oscar.config.Shop",
     "oscar.apps.analytics.apps.AnalyticsConfig",
     "shop.checkout.apps.CheckoutConfig",
@@ -146,6 +149,8 @@ MIGRATION_MODULES = {
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Before WhiteNoise, which answers static files without calling what follows it.
+    "shop.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -178,6 +183,10 @@ TEMPLATES = [
         },
     }
 ]
+
+# Widgets render through TEMPLATES, so templates/ can override a widget's template
+# (Oscar's image field, whose inline onload/onerror the Content-Security-Policy blocks).
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 
 AUTHENTICATION_BACKENDS = [
     "oscar.apps.customer.auth_backends.EmailBackend",
@@ -313,6 +322,47 @@ SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", not DEBUG)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+
+# Content-Security-Policy (django-csp), on every response, static files included.
+# Scripts run only from this site or inline with the request's nonce
+# (``nonce="{{ request.csp_nonce }}"``): no inline event handlers, no eval, so a
+# script that slips into a page through stored text does not run. shop/csp.py
+# adds, from the settings of the moment, the Stripe Checkout origin to
+# form-action and the media origin (S3, an absolute MEDIA_URL) to img-src.
+#
+# Styles: a <style> element needs the nonce (style-src-elem), but inline style
+# *attributes* are allowed (style-src-attr 'unsafe-inline'). Oscar's own
+# templates hide parts of the basket, checkout and dashboard with
+# style="display:none" and TinyMCE, select2 and the datetimepicker write style
+# attributes as they build their widgets; blocking them would break those pages
+# or mean forking a dozen Oscar templates and three libraries. A style attribute
+# cannot run script, and img-src still limits where it can load anything from.
+# style-src carries the same 'unsafe-inline' only for browsers without CSP 3's
+# split directives (before 2022), so there it fails open for styles, never scripts.
+# CSP_REPORT_ONLY=1 sends the same policy as Content-Security-Policy-Report-Only,
+# for trying a change in production; CSP_REPORT_URI is where browsers report.
+_CSP_REPORT_URI = os.environ.get("CSP_REPORT_URI", "").strip()
+_CSP = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, UNSAFE_INLINE],
+        "style-src-elem": [SELF, NONCE],
+        "style-src-attr": [UNSAFE_INLINE],
+        "img-src": [SELF, "data:"],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+        **({"report-uri": [_CSP_REPORT_URI]} if _CSP_REPORT_URI else {}),
+    }
+}
+if env_bool("CSP_REPORT_ONLY", False):
+    CONTENT_SECURITY_POLICY = None
+    CONTENT_SECURITY_POLICY_REPORT_ONLY = _CSP
+else:
+    CONTENT_SECURITY_POLICY = _CSP
+    CONTENT_SECURITY_POLICY_REPORT_ONLY = None
 
 # --- Logging ----------------------------------------------------------------
 

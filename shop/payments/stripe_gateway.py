@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 import stripe
 from django.conf import settings
@@ -44,6 +45,8 @@ CHECKOUT_LOCALES = (
 # For a language Checkout lacks we choose English rather than "auto": browsers
 # in Ukraine often list Russian right after Ukrainian, and "auto" could pick it.
 FALLBACK_LOCALE = "en"
+# Where Stripe serves hosted Checkout pages (``CheckoutSession.url``).
+CHECKOUT_PAGE_ORIGIN = "https://checkout.stripe.com"
 MAX_EVENT_TYPES = 20  # Stripe's limit for events.list(types=...)
 
 T = TypeVar("T")
@@ -259,6 +262,20 @@ def stripe_client(*, http_client: stripe.HTTPClient | None = None) -> stripe.Str
         http_client=http_client or _default_http_client(),
         **options,
     )
+
+
+def checkout_page_origin() -> str:
+    """The origin of the hosted Checkout page customers are sent to, read from settings now.
+
+    The offline stand-in serves its labelled page from the address it answers
+    the API on, so with ``STRIPE_API_BASE`` set that is the page's origin too.
+    The Content-Security-Policy's form-action names it (shop/csp.py).
+    """
+    api_base = getattr(settings, "STRIPE_API_BASE", "")
+    if not api_base:
+        return CHECKOUT_PAGE_ORIGIN
+    parts = urlsplit(api_base)
+    return f"{parts.scheme}://{parts.netloc}"
 
 
 @functools.cache

@@ -74,6 +74,12 @@ def test_pages_load_their_stylesheets_under_gunicorn(production_server):
     html = body.decode()
     assert status == 200
     assert "Strict-Transport-Security" in headers
+    nonce = re.search(r"'nonce-([^']+)'", headers["Content-Security-Policy"]).group(1)
+    assert f'<script nonce="{nonce}">' in html
+    scripts = re.findall(r'<script src="([^"]+)"', html)
+    assert any("page-actions." in src for src in scripts), scripts
+    for src in scripts:
+        assert fetch(production_server + src)[0] == 200, src
     stylesheets = re.findall(r'<link rel="stylesheet" href="([^"]+)"', html)
     assert any("campaign." in href for href in stylesheets), stylesheets
     for href in stylesheets:
@@ -84,6 +90,8 @@ def test_pages_load_their_stylesheets_under_gunicorn(production_server):
         assert css_headers["Content-Type"].startswith("text/css")
         assert "max-age=315360000" in css_headers.get("Cache-Control", "")
         assert len(css) > 1000
+        # WhiteNoise answers before the rest of the stack; the policy is on its responses too.
+        assert "object-src 'none'" in css_headers["Content-Security-Policy"]
     og_image = re.search(r'<meta property="og:image" content="([^"]+)"', html).group(1)
     assert og_image.startswith("https://127.0.0.1")  # absolute, as the public sees it behind TLS
     image_status, image_headers, _ = fetch(og_image.replace("https://", "http://", 1))
