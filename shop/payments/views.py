@@ -16,7 +16,14 @@ from shop.payments import stripe_gateway
 from shop.payments.attempts import release_attempt
 from shop.payments.fulfilment import PaymentMismatch, fulfil_checkout_session
 from shop.payments.models import PaymentAttempt
-from shop.payments.webhooks import RetryLater, apply_stripe_event, record_stripe_event
+from shop.payments.webhooks import (
+    NOT_THE_SHOPS,
+    NotTheShops,
+    RetryLater,
+    apply_stripe_event,
+    log_foreign,
+    queue_stripe_event,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -33,12 +40,15 @@ def stripe_webhook(request: HttpRequest) -> HttpResponse:
     except stripe_gateway.InvalidWebhook as exc:
         logger.warning("Stripe webhook refused: %s", exc)
         return HttpResponseBadRequest("invalid webhook")
-    if settings.STRIPE_WEBHOOK_QUEUE:
-        # Answer at once; process_stripe_events places the orders (Stripe asks for a quick 2xx).
-        _, first = record_stripe_event(event)
-        return HttpResponse("queued" if first else "already received")
     try:
+        if settings.STRIPE_WEBHOOK_QUEUE:
+            # Answer at once; process_stripe_events places the orders (Stripe asks for a quick 2xx).
+            return HttpResponse("queued" if queue_stripe_event(event) else "already received")
         outcome = apply_stripe_event(event)
+    except NotTheShops as exc:
+        # Another integration's payment on the same Stripe account: a 5xx would be retried for days.
+        log_foreign(event.id, event.type, exc)
+        return HttpResponse(NOT_THE_SHOPS)
     except (RetryLater, stripe_gateway.StripeUnavailable) as exc:
         logger.info("Stripe event %s (%s) deferred: %s", event.id, event.type, exc)
         return HttpResponse("retry later", status=503)
