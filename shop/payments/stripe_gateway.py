@@ -14,7 +14,6 @@ elsewhere with ``STRIPE_API_BASE``.
 from __future__ import annotations
 
 import functools
-import json
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -24,6 +23,7 @@ import stripe
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
+from donations.json_limits import JSONTooDeep, loads_limited
 from donations.money import Money
 
 # Two retries, with the library's backoff, ride out a blip; the idempotency key
@@ -401,7 +401,10 @@ def parse_webhook_event(payload: bytes, signature_header: str | None, *, toleran
     except UnicodeDecodeError as exc:
         raise InvalidWebhook("Webhook body is not UTF-8") from exc
     try:
-        body = json.loads(payload)
+        # Signed is not the same as sane: parsed only once its nesting is known to be shallow.
+        body = loads_limited(payload)
+    except JSONTooDeep as exc:
+        raise InvalidWebhook(f"Webhook body refused: {exc}") from exc
     except ValueError as exc:
         raise InvalidWebhook(f"Webhook body is not JSON: {exc}") from exc
     try:

@@ -27,11 +27,19 @@ from shop.payments.webhooks import (
 
 logger = logging.getLogger(__name__)
 
+# Stripe's events are a few kilobytes: a session or charge, never expanded, with at most
+# 50 metadata values of 500 characters (25 KB). Anything past this is not Stripe's, and
+# is refused before it is read, whatever DATA_UPLOAD_MAX_MEMORY_SIZE allows elsewhere.
+WEBHOOK_MAX_BYTES = 256 * 1024
+
 
 # Stripe signs the raw body; CSRF protection would only refuse Stripe itself.
 @csrf_exempt
 @require_POST
 def stripe_webhook(request: HttpRequest) -> HttpResponse:
+    if _declared_length(request) > WEBHOOK_MAX_BYTES or len(request.body) > WEBHOOK_MAX_BYTES:
+        logger.warning("Stripe webhook refused: body larger than %s bytes", WEBHOOK_MAX_BYTES)
+        return HttpResponse("too large", status=413)
     try:
         event = stripe_gateway.parse_webhook_event(request.body, request.headers.get("Stripe-Signature"))
     except stripe_gateway.StripeNotConfigured:
@@ -58,6 +66,13 @@ def stripe_webhook(request: HttpRequest) -> HttpResponse:
         return HttpResponse("cannot apply", status=500)
     logger.info("Stripe event %s (%s): %s", event.id, event.type, outcome)
     return HttpResponse(outcome)
+
+
+def _declared_length(request: HttpRequest) -> int:
+    try:
+        return int(request.headers.get("Content-Length") or 0)
+    except ValueError:
+        return 0
 
 
 def payment_return(request: HttpRequest) -> HttpResponse:

@@ -1,7 +1,8 @@
-"""The webhook's door: events about other integrations' payments."""
+"""The webhook's door: events about other integrations' payments, and bodies no parser should be handed."""
 
 import json
 import logging
+import time
 
 import pytest
 import stripe
@@ -118,6 +119,71 @@ def test_an_event_we_handle_about_no_payment_object_still_fails_loudly(client, a
     assert "could not be applied" in caplog.text
 
 
+# --- Bodies no parser should be handed -------------------------------------------------------
+
+
 def signed(payload) -> tuple[bytes, str]:
-    body = json.dumps(payload)
+    body = payload if isinstance(payload, str) else json.dumps(payload)
     return body.encode(), stripe.WebhookSignature.generate_signature_header(body, WEBHOOK_SECRET)
+
+
+def post_raw(client, body: str):
+    raw, header = signed(body)
+    return client.post("/checkout/stripe/webhook/", raw, content_type="application/json",
+                       HTTP_STRIPE_SIGNATURE=header)
+
+
+@pytest.mark.django_db
+def test_deeply_nested_signed_json_is_refused_quickly_without_a_traceback(client, stripe_http, caplog):
+    body = "[" * 100_000 + "]" * 100_000
+    started = time.monotonic()
+    with caplog.at_level(logging.INFO):
+        response = post_raw(client, body)
+    assert time.monotonic() - started < 2
+    assert response.status_code == 400
+    (line,) = lines(caplog, "shop.")
+    assert "nested 100000 levels deep" in line.getMessage()
+    assert not any(record.exc_info for record in caplog.records)
+    assert StripeEvent.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_an_event_nested_just_past_the_limit_is_refused_and_one_inside_it_is_not(client, stripe_http):
+    from donations.json_limits import MAX_DEPTH
+
+    event = responses.event("customer.created", {"id": "cus_1", "object": "customer"}, event_id="evt_deep")
+    def nest(levels):
+        value = 1
+        for _ in range(levels):
+            value = [value]
+        return value
+
+    # event { data { object { metadata { x: four levels before the padding.
+    event["data"]["object"]["metadata"] = {"x": nest(MAX_DEPTH - 4)}
+    assert post_raw(client, json.dumps(event)).status_code == 200
+    event["data"]["object"]["metadata"] = {"x": nest(MAX_DEPTH - 3)}
+    assert post_raw(client, json.dumps(event)).status_code == 400
+
+
+@pytest.mark.django_db
+def test_brackets_inside_strings_do_not_count(client, attempt, stripe_http):  # noqa: F811
+    payload = responses.checkout_session_completed_event()
+    payload["data"]["object"]["metadata"]["note"] = '[[[[{{{{\\"[[[[' * 5000
+    stripe_http.respond(responses.session_paid())
+    response = post_event(client, payload)
+    assert response.status_code == 200, response.content
+    assert Order.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_a_body_larger_than_any_stripe_event_is_refused_before_it_is_read(client, stripe_http, caplog):
+    from shop.payments.views import WEBHOOK_MAX_BYTES
+
+    payload = responses.event("customer.created", {"id": "cus_1", "object": "customer",
+                                                   "description": "x" * WEBHOOK_MAX_BYTES})
+    with caplog.at_level(logging.INFO):
+        response = post_event(client, payload)
+    assert response.status_code == 413
+    (line,) = lines(caplog, "shop.")
+    assert "larger than" in line.getMessage()
+    assert StripeEvent.objects.count() == 0
