@@ -21,7 +21,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from donations.reports.storage import PublicReportStorage
+from donations.reports.storage import PublicReportStorage, ReportDraftStorage
 from donations.storage import EvidenceStorage
 
 
@@ -670,8 +670,10 @@ class AuditLogEntry(models.Model):
 class PublishedReport(models.Model):
     """A PDF report of one period in one language: requested, rendered in the background, then published.
 
-    Publication freezes it: the file (write-once storage), its SHA-256, size
-    and page count, and the checkpoint it was made from. A correction is a new
+    Until then the rendered PDF is a private ``draft_file`` (never under
+    ``MEDIA_ROOT``); publication copies its exact bytes to ``file``, public
+    write-once storage, and freezes the row: the file, its SHA-256, size and
+    page count, and the checkpoint it was made from. A correction is a new
     report that names the one it ``supersedes`` and says why, in public.
     """
 
@@ -698,6 +700,9 @@ class PublishedReport(models.Model):
     tree_size = models.PositiveBigIntegerField(_("tree size"), null=True, blank=True)
     root_hash = models.CharField(_("root hash (hex)"), max_length=64, blank=True)
     file = models.FileField(_("file"), storage=PublicReportStorage(), upload_to="", max_length=200, blank=True)
+    draft_file = models.FileField(
+        _("unpublished file"), storage=ReportDraftStorage(), upload_to="", max_length=200, blank=True
+    )
     sha256 = models.CharField(_("SHA-256 (hex)"), max_length=64, blank=True, db_index=True)
     size = models.PositiveBigIntegerField(_("size in bytes"), default=0)
     pages = models.PositiveIntegerField(_("pages"), default=0)

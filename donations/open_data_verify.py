@@ -20,6 +20,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from donations import open_data
+from donations.json_limits import require_depth_at_most
 from donations.models import Checkpoint
 
 _BEANCOUNT_SIZE = re.compile(rb"^; checkpoint-tree-size: ([0-9]{1,19})$", re.MULTILINE)
@@ -108,6 +109,8 @@ def _csv_checkpoint(data: bytes) -> tuple[str, int, str] | None:
 def _json_checkpoint(data: bytes) -> tuple[str, int, str] | None:
     text = data[len(b'{"checkpoint":'):].decode("utf-8", errors="replace")
     try:
+        # An upload is untrusted: a deeply nested one would exhaust the parser's stack (500). Ours nest a few levels.
+        require_depth_at_most(text)
         checkpoint, _ = json.JSONDecoder().raw_decode(text)
         size, root = checkpoint["tree_size"], checkpoint["root_hash"]
     except (ValueError, KeyError, TypeError):

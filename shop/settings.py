@@ -553,6 +553,11 @@ PUBLICATION_DELAY_DAYS = env_int("PUBLICATION_DELAY_DAYS", 30)
 # workers, or in DEBUG by a thread of the web process at once. Line lists render
 # in chunks across up to REPORT_RENDER_PROCESSES processes (0: the cores, at most 4).
 REPORTS_RENDER_IN_THREAD = env_bool("REPORTS_RENDER_IN_THREAD", DEBUG)
+# Rendered reports wait for an approver in this private directory, never under
+# MEDIA_ROOT (donations.reports.storage refuses that): a draft may yet be
+# refused, and MEDIA_ROOT may be served (SERVE_MEDIA). Shared storage when
+# the render workers and the web processes run on different machines.
+REPORT_DRAFTS_ROOT = Path(os.environ.get("REPORT_DRAFTS_ROOT") or BASE_DIR / "var" / "report-drafts")
 REPORT_RENDER_PROCESSES = env_int("REPORT_RENDER_PROCESSES", 0)
 # The largest file anyone may upload to the public verification page.
 REPORT_VERIFY_MAX_BYTES = env_int("REPORT_VERIFY_MAX_BYTES", 20 * 1024 * 1024)

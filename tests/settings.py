@@ -14,6 +14,7 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 SCRATCH = tempfile.mkdtemp(prefix="proceeds-test-")
 atexit.register(shutil.rmtree, SCRATCH, True)
 MEDIA_ROOT = os.path.join(SCRATCH, "media")
+REPORT_DRAFTS_ROOT = os.path.join(SCRATCH, "report-drafts")
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 
 # Parallel test workers must not clear each other's cache: one Redis database each.

@@ -46,7 +46,9 @@ import base64
 import binascii
 import hashlib
 import json
+import operator
 import os
+import re
 import shutil
 import sys
 import tempfile
@@ -54,6 +56,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Callable, Sequence
+from itertools import accumulate
 
 USER_AGENT = "proceeds-verify-ledger/1"
 TIMEOUT = 120  # seconds per request
@@ -68,6 +71,33 @@ class Broken(Exception):  # noqa: N818 -- names the state of the log, as the FAI
 
 class CannotRun(Exception):  # noqa: N818
     """Bad arguments, a missing file, an unreachable server: nothing was verified."""
+
+
+# --- Untrusted JSON (duplicated from donations/json_limits.py) ----------------
+# json.loads recurses once per nested array or object: a line of 100,000 "[" would end
+# this script with a RecursionError traceback instead of a FAIL line. The nesting is
+# measured first, without recursion (strings removed, then a running sum of brackets).
+
+MAX_JSON_DEPTH = 64  # the log's leaves nest a few levels
+_JSON_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"?', re.DOTALL)
+_NOT_BRACKETS = bytes(byte for byte in range(256) if byte not in b"[]{}")
+_OPEN_AS_2_CLOSE_AS_0 = bytes.maketrans(b"[{]}", b"\x02\x02\x00\x00")
+
+
+def json_depth(data: bytes) -> int:
+    """How deep arrays and objects nest in ``data``; brackets inside strings do not count."""
+    if json.detect_encoding(data) not in ("utf-8", "utf-8-sig"):
+        data = data.decode(json.detect_encoding(data), "surrogatepass").encode("utf-8", "surrogatepass")
+    brackets = _JSON_STRING.sub(b"", data).translate(None, _NOT_BRACKETS).translate(_OPEN_AS_2_CLOSE_AS_0)
+    return max(map(operator.sub, accumulate(brackets), range(1, len(brackets) + 1)), default=0)
+
+
+def loads_limited(data: bytes):
+    """json.loads for what a server sent: any failure, too deep included, is a ValueError."""
+    depth = json_depth(data)
+    if depth > MAX_JSON_DEPTH:
+        raise ValueError(f"nests {depth} levels deep, more than the {MAX_JSON_DEPTH} this script reads")
+    return json.loads(data)
 
 
 # --- RFC 6962 hashing (duplicated from donations/merkle.py) ------------------
@@ -475,9 +505,9 @@ class WebSource(Source):
     def proof(self, kind: str, query: str) -> dict:
         with self._open(f"proof/{kind}?{query}") as response:
             try:
-                return json.load(response)
-            except ValueError:
-                raise Broken(f"the log's {kind} proof ({query}) is not JSON") from None
+                return loads_limited(response.read())
+            except ValueError as exc:
+                raise Broken(f"the log's {kind} proof ({query}) is not JSON that can be read: {exc}") from None
 
 
 # --- The checks -----------------------------------------------------------------
@@ -547,9 +577,13 @@ class Verification:
     def _line_problem(line: bytes, number: int) -> tuple[str | None, dict | None]:
         """What is wrong with one line, if anything, and the leaf it holds (parsed once, for ``PublicBooks``)."""
         try:
-            leaf = json.loads(line.decode("utf-8"))
+            line.decode("utf-8")
         except UnicodeDecodeError:
             return "is not UTF-8", None
+        if (depth := json_depth(line)) > MAX_JSON_DEPTH:
+            return f"nests {depth} levels deep: not a leaf of this log (and too deep to parse safely)", None
+        try:
+            leaf = json.loads(line.decode("utf-8"))
         except ValueError:
             return "is not valid JSON", None
         if not isinstance(leaf, dict):

@@ -37,7 +37,7 @@ from shop.payments.refunds import (
     stale_refund_requests,
     unrecorded_refund,
 )
-from shop.payments.webhooks import EVENT_HANDLERS, RetryLater, apply_stripe_event
+from shop.payments.webhooks import EVENT_HANDLERS, NotTheShops, RetryLater, apply_stripe_event, refuse_foreign
 
 Basket = get_model("basket", "Basket")
 
@@ -206,6 +206,10 @@ def _event_step(event: stripe_gateway.WebhookEvent, dry_run: bool, recheck: bool
 
 
 def _reconcile_event(event: stripe_gateway.WebhookEvent, dry_run: bool, recheck: bool) -> str | None:
+    try:
+        refuse_foreign(event)
+    except NotTheShops:
+        return None  # another integration's payment on the same account: nothing was missed
     processed = StripeEvent.objects.filter(event_id=event.id, processed_at__isnull=False).exists()
     if not processed:
         if dry_run:

@@ -14,7 +14,6 @@ elsewhere with ``STRIPE_API_BASE``.
 from __future__ import annotations
 
 import functools
-import json
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -25,6 +24,7 @@ import stripe
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
+from donations.json_limits import JSONTooDeep, loads_limited
 from donations.money import Money
 
 # Two retries, with the library's backoff, ride out a blip; the idempotency key
@@ -233,6 +233,24 @@ class WebhookEvent:
 
 
 @dataclass(frozen=True)
+class EventSubject:
+    """Whose payment a ``checkout.session.*`` or ``charge.*`` event is about: only the identifying fields.
+
+    Read even when the rest of the object is not (another integration's
+    session in setup mode has no ``amount_total``), so that an event about
+    someone else's payment can be told apart without reading it further.
+    ``order_number`` is ``metadata["order_number"]``, which the shop puts on
+    every session and, through the PaymentIntent, on its charges.
+    """
+
+    kind: str  # "checkout.session" or "charge"
+    id: str
+    client_reference_id: str | None
+    order_number: str | None
+    payment_intent_id: str | None
+
+
+@dataclass(frozen=True)
 class RefundResult:
     id: str
     status: str  # pending, requires_action, succeeded, failed, canceled
@@ -400,7 +418,10 @@ def parse_webhook_event(payload: bytes, signature_header: str | None, *, toleran
     except UnicodeDecodeError as exc:
         raise InvalidWebhook("Webhook body is not UTF-8") from exc
     try:
-        body = json.loads(payload)
+        # Signed is not the same as sane: parsed only once its nesting is known to be shallow.
+        body = loads_limited(payload)
+    except JSONTooDeep as exc:
+        raise InvalidWebhook(f"Webhook body refused: {exc}") from exc
     except ValueError as exc:
         raise InvalidWebhook(f"Webhook body is not JSON: {exc}") from exc
     try:
@@ -422,6 +443,29 @@ def charge_fees_from_event(event: WebhookEvent) -> ChargeFees:
     if not event.type.startswith("charge."):
         raise ValueError(f"{event.type} does not carry a charge")
     return _read(_charge_fees_from, event.data_object)
+
+
+def event_subject(event: WebhookEvent) -> EventSubject | None:
+    """The session or charge a ``checkout.session.*`` / ``charge.*`` event is about; None for other events."""
+    kind = event.type.rpartition(".")[0]
+    if kind not in ("checkout.session", "charge"):
+        return None
+    obj = event.data_object
+    metadata = obj.get("metadata")
+    order_number = metadata.get("order_number") if isinstance(metadata, dict) else None
+    reference = obj.get("client_reference_id")
+    payment_intent = obj.get("payment_intent")
+    if isinstance(payment_intent, dict):
+        payment_intent = payment_intent.get("id")
+    if not isinstance(obj.get("id"), str):
+        raise StripeResponseUnreadable(f"Stripe sent a {event.type} event whose object has no id")
+    return EventSubject(
+        kind=kind,
+        id=obj["id"],
+        client_reference_id=reference if isinstance(reference, str) else None,
+        order_number=order_number if isinstance(order_number, str) else None,
+        payment_intent_id=payment_intent if isinstance(payment_intent, str) else None,
+    )
 
 
 # --- Requests --------------------------------------------------------------------

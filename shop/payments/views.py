@@ -16,15 +16,30 @@ from shop.payments import stripe_gateway
 from shop.payments.attempts import release_attempt
 from shop.payments.fulfilment import PaymentMismatch, fulfil_checkout_session
 from shop.payments.models import PaymentAttempt
-from shop.payments.webhooks import RetryLater, apply_stripe_event, record_stripe_event
+from shop.payments.webhooks import (
+    NOT_THE_SHOPS,
+    NotTheShops,
+    RetryLater,
+    apply_stripe_event,
+    log_foreign,
+    queue_stripe_event,
+)
 
 logger = logging.getLogger(__name__)
+
+# Stripe's events are a few kilobytes: a session or charge, never expanded, with at most
+# 50 metadata values of 500 characters (25 KB). Anything past this is not Stripe's, and
+# is refused before it is read, whatever DATA_UPLOAD_MAX_MEMORY_SIZE allows elsewhere.
+WEBHOOK_MAX_BYTES = 256 * 1024
 
 
 # Stripe signs the raw body; CSRF protection would only refuse Stripe itself.
 @csrf_exempt
 @require_POST
 def stripe_webhook(request: HttpRequest) -> HttpResponse:
+    if _declared_length(request) > WEBHOOK_MAX_BYTES or len(request.body) > WEBHOOK_MAX_BYTES:
+        logger.warning("Stripe webhook refused: body larger than %s bytes", WEBHOOK_MAX_BYTES)
+        return HttpResponse("too large", status=413)
     try:
         event = stripe_gateway.parse_webhook_event(request.body, request.headers.get("Stripe-Signature"))
     except stripe_gateway.StripeNotConfigured:
@@ -33,12 +48,15 @@ def stripe_webhook(request: HttpRequest) -> HttpResponse:
     except stripe_gateway.InvalidWebhook as exc:
         logger.warning("Stripe webhook refused: %s", exc)
         return HttpResponseBadRequest("invalid webhook")
-    if settings.STRIPE_WEBHOOK_QUEUE:
-        # Answer at once; process_stripe_events places the orders (Stripe asks for a quick 2xx).
-        _, first = record_stripe_event(event)
-        return HttpResponse("queued" if first else "already received")
     try:
+        if settings.STRIPE_WEBHOOK_QUEUE:
+            # Answer at once; process_stripe_events places the orders (Stripe asks for a quick 2xx).
+            return HttpResponse("queued" if queue_stripe_event(event) else "already received")
         outcome = apply_stripe_event(event)
+    except NotTheShops as exc:
+        # Another integration's payment on the same Stripe account: a 5xx would be retried for days.
+        log_foreign(event.id, event.type, exc)
+        return HttpResponse(NOT_THE_SHOPS)
     except (RetryLater, stripe_gateway.StripeUnavailable) as exc:
         logger.info("Stripe event %s (%s) deferred: %s", event.id, event.type, exc)
         return HttpResponse("retry later", status=503)
@@ -48,6 +66,13 @@ def stripe_webhook(request: HttpRequest) -> HttpResponse:
         return HttpResponse("cannot apply", status=500)
     logger.info("Stripe event %s (%s): %s", event.id, event.type, outcome)
     return HttpResponse(outcome)
+
+
+def _declared_length(request: HttpRequest) -> int:
+    try:
+        return int(request.headers.get("Content-Length") or 0)
+    except ValueError:
+        return 0
 
 
 def payment_return(request: HttpRequest) -> HttpResponse:

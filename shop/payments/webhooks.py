@@ -12,17 +12,62 @@ from shop.payments import stripe_gateway
 from shop.payments.attempts import release_attempt
 from shop.payments.fulfilment import PaymentMismatch, fulfil_checkout_session, record_charge_fees
 from shop.payments.models import PaymentAttempt, StripeEvent
+from shop.payments.ownership import foreign_payment
 from shop.payments.refunds import RefundInFlight, record_refund_from_stripe
 
 logger = logging.getLogger(__name__)
 
 
+class NotTheShops(Exception):  # noqa: N818 -- a verdict, not a programming error
+    """The event is about a payment this shop never started (another integration on the same Stripe account).
+
+    Acknowledge it (2xx) and store nothing: it is not ours to retry, and its
+    object may hold another integration's customer's name and address.
+    """
+
+
 def apply_stripe_event(event: stripe_gateway.WebhookEvent) -> str:
-    """Store the event once and act on it now; return what was done (for the log and the response)."""
+    """Store the event once and act on it now; return what was done (for the log and the response).
+
+    Raises ``NotTheShops``, before anything is stored, for someone else's payment.
+    """
+    refuse_foreign(event)
     stored, _ = record_stripe_event(event)
     if stored.processed_at is not None:
         return "already processed"
     return _process(stored, event)
+
+
+def queue_stripe_event(event: stripe_gateway.WebhookEvent) -> bool:
+    """Store the event for ``process_stripe_events``; whether this delivery was the first.
+
+    Raises ``NotTheShops`` for someone else's payment, which is never queued:
+    deciding costs a query or two and no call to Stripe, so the answer stays quick.
+    """
+    refuse_foreign(event)
+    _, first = record_stripe_event(event)
+    return first
+
+
+def refuse_foreign(event: stripe_gateway.WebhookEvent) -> None:
+    """Raise ``NotTheShops`` for an event the shop handles but whose payment it never started.
+
+    An event whose object cannot even be identified is let through: its
+    handler fails on it loudly, as it always has.
+    """
+    if event.type not in EVENT_HANDLERS:
+        return
+    try:
+        reason = foreign_payment(event)
+    except stripe_gateway.StripeResponseUnreadable:
+        return
+    if reason is not None:
+        raise NotTheShops(reason)
+
+
+def log_foreign(event_id: str, event_type: str, exc: NotTheShops) -> None:
+    """The one line an event about someone else's payment leaves behind."""
+    logger.info("Stripe event %s (%s) acknowledged, not the shop's: %s", event_id, event_type, exc)
 
 
 def record_stripe_event(event: stripe_gateway.WebhookEvent) -> tuple[StripeEvent, bool]:
@@ -58,9 +103,18 @@ def process_pending_events(*, limit: int = 50) -> int:
             if stored is None:
                 break
             seen.append(stored.pk)
+            event = _as_event(stored)
+            try:
+                # Queued before the shop told events apart at the door: done, never retried.
+                refuse_foreign(event)
+            except NotTheShops as exc:
+                log_foreign(event.id, event.type, exc)
+                _mark_processed(stored, NOT_THE_SHOPS)
+                done += 1
+                continue
             try:
                 with transaction.atomic():
-                    _process(stored, _as_event(stored))
+                    _process(stored, event)
             except (RetryLater, stripe_gateway.StripeUnavailable, PaymentMismatch,
                     stripe_gateway.StripeResponseUnreadable) as exc:
                 logger.warning("Stripe event %s (%s) not applied yet: %s", stored.event_id, stored.type, exc)
@@ -70,6 +124,7 @@ def process_pending_events(*, limit: int = 50) -> int:
 
 
 MAX_TRIES = 20
+NOT_THE_SHOPS = "not the shop's"
 
 
 def _as_event(stored: StripeEvent) -> stripe_gateway.WebhookEvent:
@@ -82,10 +137,14 @@ def _as_event(stored: StripeEvent) -> stripe_gateway.WebhookEvent:
 def _process(stored: StripeEvent, event: stripe_gateway.WebhookEvent) -> str:
     handler = EVENT_HANDLERS.get(event.type)
     outcome = handler(event) if handler else "ignored"
+    _mark_processed(stored, outcome)
+    return outcome
+
+
+def _mark_processed(stored: StripeEvent, outcome: str) -> None:
     StripeEvent.objects.filter(pk=stored.pk).update(
         processed_at=timezone.now(), outcome=outcome[:255], tries=stored.tries + 1
     )
-    return outcome
 
 
 def _session_completed(event: stripe_gateway.WebhookEvent) -> str:

@@ -113,6 +113,19 @@ def test_it_imports_only_the_standard_library_and_optionally_cryptography():
     assert not [line for line in module_level if "cryptography" in line]  # imported where used: optional
 
 
+@given(data=st.binary(max_size=40) | st.text(alphabet='[]{}"\\ ,:1a\u0416', max_size=40).map(str.encode))
+def test_its_copied_json_depth_is_donations_json_limits(data):
+    from donations.json_limits import nesting_depth
+
+    try:
+        expected = nesting_depth(data)
+    except UnicodeDecodeError:
+        with pytest.raises(UnicodeDecodeError):
+            tool.json_depth(data)
+        return
+    assert tool.json_depth(data) == expected
+
+
 def test_rfc_8032_test_vector_1_in_pure_python():
     public = bytes.fromhex("d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a")
     signature = bytes.fromhex(
@@ -235,6 +248,8 @@ def test_a_checkpoint_signed_by_another_key_is_refused(downloads, tmp_path):
      "entries.jsonl line 4 (entry #4): is a case entry that shows more than its commitment: amount"),
     (lambda lines: lines.__setitem__(1, b'["a list"]'), "entries.jsonl line 2 (entry #2): is not a JSON object"),
     (lambda lines: lines.__setitem__(1, b"\xff\xfe"), "entries.jsonl line 2 (entry #2): is not UTF-8"),
+    (lambda lines: lines.__setitem__(4, b"[" * 100_000 + b"]" * 100_000),
+     "entries.jsonl line 5 (entry #5): nests 100000 levels deep"),
     (lambda lines: lines.__delitem__(slice(9, None)),
      "entries.jsonl has 9 entries, but the checkpoint signs 10: entries are missing"),
 ])

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import messages
+from django.db import transaction
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -89,6 +90,9 @@ def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
     })
 
 
+# Outside ATOMIC_REQUESTS' transaction: publishing commits on its own (durable), so the
+# public copy it writes and the row that cites it are never out of step.
+@transaction.non_atomic_requests
 @require_POST
 def report_publish(request: HttpRequest, pk: int) -> HttpResponse:
     report = get_object_or_404(PublishedReport, pk=pk)
@@ -112,13 +116,17 @@ def report_retry(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def report_preview(request: HttpRequest, pk: int) -> FileResponse:
-    """The rendered file before (and after) publication, for the volunteers who check it."""
+    """The rendered file before (and after) publication, for the volunteers who check it: the exact bytes."""
     report = get_object_or_404(
         PublishedReport, pk=pk, status__in=[PublishedReport.Status.READY, PublishedReport.Status.PUBLISHED]
     )
     try:
-        handle = report.file.open("rb")
+        handle = publishing.open_report_file(report)
     except FileNotFoundError as exc:
         raise Http404 from exc
-    return FileResponse(handle, filename=f"report-{report.period}-{report.language}-{report.pk}.pdf",
-                        content_type="application/pdf")
+    response = FileResponse(handle, filename=f"report-{report.period}-{report.language}-{report.pk}.pdf",
+                            content_type="application/pdf")
+    # A draft is private until published: no cache, shared or on disk, may keep it; no type guessing.
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response

@@ -66,3 +66,9 @@ def test_a_csv_saved_without_its_byte_order_mark_is_recognised_but_differs_at_li
     check = identify_export(data)
     assert check.kind == "csv" and check.tree_size == campaign.first.tree_size and not check.matches
     assert "first at line 1" in check.detail
+
+
+@pytest.mark.parametrize("tail", [b"[" * 100_000, b'{"tree_size": 1, "root_hash": "x", "a": ' * 50_000])
+def test_a_deeply_nested_upload_is_not_an_export_and_breaks_nothing(campaign, tail):
+    """json would recurse once per level and raise RecursionError: the nesting is measured first."""
+    assert identify_export(b'{"checkpoint":' + tail) is None

@@ -10,9 +10,11 @@ from tests.donations.public_books import build_books
 
 @pytest.fixture(autouse=True)
 def media(settings, tmp_path):
-    """Each test publishes into its own MEDIA_ROOT and renders in this process (no pool, no thread)."""
+    """Each test publishes into its own MEDIA_ROOT, keeps drafts in its own private directory, and renders
+    in this process (no pool, no thread)."""
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.EVIDENCE_ROOT = tmp_path / "evidence"
+    settings.REPORT_DRAFTS_ROOT = tmp_path / "report-drafts"
     settings.REPORT_RENDER_PROCESSES = 1
     settings.REPORTS_RENDER_IN_THREAD = False
     settings.SITE_URL = "https://proceeds.test"

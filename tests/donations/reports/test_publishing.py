@@ -21,11 +21,12 @@ def test_a_requested_report_is_queued_rendered_with_progress_then_published(book
     assert report.tree_size == report.checkpoint.tree_size and report.root_hash == report.checkpoint.root_hash
     stored = publishing.stored_bytes(report)
     assert hashlib.sha256(stored).hexdigest() == report.sha256 and len(stored) == report.size
-    assert report.file.name.startswith(f"{books.period}-en-")
+    assert report.draft_file.name.startswith(f"{books.period}-en-") and not report.file
 
     published = publishing.publish_report(report=report, by=people.approver)
     assert published.status == "published" and published.published_by == people.approver
     assert publishing.stored_bytes(published) == stored
+    assert published.file.name == report.draft_file.name and not published.draft_file
 
 
 def test_only_an_approver_publishes(books, people):

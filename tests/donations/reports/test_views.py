@@ -75,6 +75,15 @@ def test_the_verify_page_says_when_it_does_not_know_a_file(client, db):
     assert not response.context["verdict"].matches
 
 
+@pytest.mark.parametrize("how", ["file", "text"])
+def test_the_verify_page_answers_a_deeply_nested_json_upload_without_an_error(client, db, how):
+    deep = b'{"checkpoint":' + b"[" * 100_000 + b"]" * 100_000 + b"}"
+    data = {"file": SimpleUploadedFile("ledger.json", deep)} if how == "file" else {"text": deep.decode()}
+    response = verify(client, **data)
+    assert response.status_code == 200
+    assert response.context["verdict"].kind == "unknown" and not response.context["verdict"].matches
+
+
 def test_the_verify_page_checks_csrf(client, db):
     from django.test import Client
 

@@ -48,6 +48,13 @@ def completed_event(**kwargs):
     return responses.checkout_session_completed_event(**kwargs)
 
 
+def charge_updated_for(attempt):
+    """charge.updated as Stripe sends it for this attempt: the charge carries the PaymentIntent's metadata."""
+    event = responses.charge_updated_event()
+    event["data"]["object"]["metadata"]["order_number"] = attempt.order_number
+    return event
+
+
 @pytest.mark.django_db
 def test_pay_remembers_the_order_and_opens_stripe_checkout(attempt, stripe_http):
     (create,) = stripe_http.requests
@@ -233,7 +240,7 @@ def test_unknown_session_on_return_is_a_clear_message(client, attempt):
 def test_a_late_fee_is_recorded_whatever_the_order_of_events(client, attempt, stripe_http):
     # charge.updated first: the order does not exist yet, so Stripe is asked to retry.
     stripe_http.respond(responses.charge())
-    assert post_event(client, responses.charge_updated_event()).status_code == 503
+    assert post_event(client, charge_updated_for(attempt)).status_code == 503
     # completed, while Stripe cannot say the fee yet
     stripe_http.respond(responses.session_paid_without_balance_transaction())
     assert post_event(client, completed_event()).status_code == 200
@@ -241,7 +248,7 @@ def test_a_late_fee_is_recorded_whatever_the_order_of_events(client, attempt, st
     assert attempt.fee_minor is None
     # Stripe's retry of charge.updated now finds the order
     stripe_http.respond(responses.charge())
-    assert post_event(client, responses.charge_updated_event()).status_code == 200
+    assert post_event(client, charge_updated_for(attempt)).status_code == 200
     attempt.refresh_from_db()
     assert (attempt.fee_minor, attempt.net_minor) == (responses.FEE, responses.NET)
 
@@ -320,7 +327,7 @@ def test_a_queued_event_that_must_wait_is_tried_again(client, attempt, stripe_ht
     from shop.payments.webhooks import process_pending_events
 
     settings.STRIPE_WEBHOOK_QUEUE = True
-    post_event(client, responses.charge_updated_event())  # before its order exists
+    post_event(client, charge_updated_for(attempt))  # before its order exists
     stripe_http.respond(responses.charge())
     assert process_pending_events() == 1
     waiting = StripeEvent.objects.get()
@@ -337,15 +344,31 @@ def test_a_queued_event_that_must_wait_is_tried_again(client, attempt, stripe_ht
 
 
 @pytest.mark.django_db
-def test_a_webhook_for_an_unknown_session_is_logged_and_changes_nothing(client, attempt, stripe_http, caplog):
+def test_a_webhook_for_a_session_the_shop_never_opened_is_acknowledged(client, attempt, stripe_http, caplog):
+    """Another integration's session on the same account: 200 and a line, not days of retries (test_webhooks)."""
     unknown = completed_event()
     unknown["data"]["object"].update(id="cs_test_unknown", client_reference_id="999999", metadata={})
-    stripe_http.respond(responses.session_paid() | {"id": "cs_test_unknown", "client_reference_id": "999999",
-                                                     "metadata": {}})
-    with caplog.at_level("ERROR", logger="shop.payments.views"):
+    with caplog.at_level("INFO"):
         response = post_event(client, unknown)
+    assert (response.status_code, response.content) == (200, b"not the shop's")
+    assert "Checkout Session cs_test_unknown was not opened by this shop" in caplog.text
+    assert Order.objects.count() == 0
+    assert StripeEvent.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_a_session_naming_our_order_but_not_the_one_we_opened_keeps_stripe_retrying(client, attempt, stripe_http,
+                                                                                    caplog):
+    """Ours by its mark, yet not the session recorded for the order: money may be involved, staff must look."""
+    other = completed_event()
+    other["data"]["object"].update(id="cs_test_other", client_reference_id=attempt.order_number,
+                                   metadata={"order_number": attempt.order_number})
+    stripe_http.respond(responses.session_paid() | {"id": "cs_test_other", "client_reference_id": attempt.order_number,
+                                                     "metadata": {"order_number": attempt.order_number}})
+    with caplog.at_level("ERROR", logger="shop.payments.views"):
+        response = post_event(client, other)
     assert response.status_code == 500
-    assert "No payment attempt for Checkout Session cs_test_unknown" in caplog.text
+    assert f"Checkout Session cs_test_other is not the one opened for order {attempt.order_number}" in caplog.text
     assert Order.objects.count() == 0
 
 

@@ -120,6 +120,22 @@ def test_a_missed_event_is_applied_once(opened, stripe_http):
 
 
 @pytest.mark.django_db
+def test_events_about_another_integrations_payments_are_neither_applied_nor_reported(opened, stripe_http):
+    elsewhere = {"id": "cs_test_elsewhere", "client_reference_id": "other-app-1", "metadata": {}}
+    session_event = responses.event("checkout.session.completed", responses.session_completed_unexpanded() | elsewhere,
+                                    event_id="evt_elsewhere_1")
+    charge_event = responses.event(
+        "charge.refunded", responses.charge_refunded(amount_refunded=1000) | {"payment_intent": "pi_x", "metadata": {}},
+        event_id="evt_elsewhere_2",
+    )
+    stripe_lists(stripe_http, events=[session_event, charge_event])
+    out, err = reconcile()
+    assert "0 change(s)." in out and "not applied" not in out + err
+    assert Order.objects.count() == 0 and StripeEvent.objects.count() == 0
+    assert len(stripe_http.requests) == 2  # only the two lists
+
+
+@pytest.mark.django_db
 def test_a_missed_fee_is_recorded(opened, stripe_http):
     place_order(stripe_http, responses.session_paid_without_balance_transaction())
     stripe_lists(stripe_http, sessions=[responses.session_completed_unexpanded()])

@@ -353,8 +353,9 @@ def test_charge_refunded_waits_while_a_dashboard_refund_has_no_answer(client, or
 @pytest.mark.django_db
 def test_charge_refunded_for_a_payment_that_is_not_an_order_changes_nothing(client, stripe_http):
     response = post_event(client, responses.charge_refunded_event(amount_refunded=1000))
-    assert (response.status_code, response.content) == (200, b"no refund to record")
+    assert (response.status_code, response.content) == (200, b"not the shop's")
     assert Refund.objects.count() == 0
+    assert StripeEvent.objects.count() == 0
 
 
 # --- The dashboard --------------------------------------------------------------------------------

@@ -728,6 +728,28 @@ def test_a_charge_updated_event_names_the_late_balance_transaction():
         checkout_session_from_event(event)
 
 
+def test_an_events_subject_is_read_even_when_the_payment_is_not():
+    """Enough to tell whose payment it is: a setup-mode session of another integration has no amount at all."""
+    setup = responses.session_completed_unexpanded() | {"amount_total": None, "currency": None, "metadata": None}
+    event = stripe_gateway.WebhookEvent(id="evt_1", type="checkout.session.completed", created=0, livemode=False,
+                                        data_object=setup, previous_attributes=None)
+    subject = stripe_gateway.event_subject(event)
+    assert (subject.kind, subject.id, subject.client_reference_id, subject.order_number) == (
+        "checkout.session", responses.SESSION_ID, "100042", None)
+    with pytest.raises(stripe_gateway.StripeResponseUnreadable):
+        checkout_session_from_event(event)
+
+    charge = stripe_gateway.WebhookEvent(
+        id="evt_2", type="charge.refunded", created=0, livemode=False, previous_attributes=None,
+        data_object=responses.charge() | {"payment_intent": {"id": "pi_expanded", "object": "payment_intent"}},
+    )
+    subject = stripe_gateway.event_subject(charge)
+    assert (subject.kind, subject.payment_intent_id, subject.order_number) == ("charge", "pi_expanded", "100042")
+    other = stripe_gateway.WebhookEvent(id="evt_3", type="customer.created", created=0, livemode=False,
+                                        data_object={"id": "cus_1"}, previous_attributes=None)
+    assert stripe_gateway.event_subject(other) is None
+
+
 def test_a_tampered_body_is_invalid():
     payload = event_payload()
     header = signed(payload)
