@@ -72,7 +72,7 @@ class PublicReportStorage(FileSystemStorage):
         """Remove a copy whose publication failed before it committed: it was never published.
 
         The only removal there is, for ``donations.reports.publishing`` (and
-        migration 0010), which call it only for a name no published row holds.
+        migration 0011), which call it only for a name no published row holds.
         """
         super().delete(name)
 
