@@ -204,6 +204,8 @@ class RowError:
     row: int | None
     column: str
     message: str
+    # "repeat" for a likely repeated payment, which the volunteer may confirm as new; else empty.
+    kind: str = ""
 
 
 class DisbursementImportError(Exception):
@@ -473,6 +475,7 @@ def _row_errors(row: _Row, exc: ValidationError, vocabulary: _Vocabulary) -> lis
 
 
 # What makes two payments "the same" for a volunteer checking a spreadsheet twice.
+REPEAT = "repeat"
 DUPLICATE_KEY = ("paid_on", "amount_minor", "currency", "category", "payee_name")
 
 
@@ -503,11 +506,11 @@ def find_duplicates(checked: list[tuple[_Row, CheckedDisbursement]]) -> list[Row
         if key in recorded:
             errors.append(RowError(row.number, "amount", _(
                 "Disbursement %(id)s is already recorded with the same date, amount, currency, category and payee."
-            ) % {"id": recorded[key]}))
+            ) % {"id": recorded[key]}, kind=REPEAT))
         elif key in first_row:
             errors.append(RowError(row.number, "amount", _(
                 "Row %(row)s has the same date, amount, currency, category and payee."
-            ) % {"row": first_row[key]}))
+            ) % {"row": first_row[key]}, kind=REPEAT))
         else:
             first_row[key] = row.number
     return errors

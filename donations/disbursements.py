@@ -184,7 +184,10 @@ def _clean_rate(
         )
         return None
     # Magnitude first: quantizing 1E+30 to ten places needs more digits than the context has.
-    if not rate.is_finite() or rate <= 0 or rate.adjusted() >= RATE_MAX_DIGITS - RATE_PLACES:
+    if not rate.is_finite() or rate <= 0:
+        errors.setdefault("exchange_rate", []).append(_("The exchange rate must be more than zero."))
+        return None
+    if rate.adjusted() >= RATE_MAX_DIGITS - RATE_PLACES:
         errors.setdefault("exchange_rate", []).append(_rate_range())
         return None
     if rate != rate.quantize(Decimal(1).scaleb(-RATE_PLACES)):
@@ -410,6 +413,7 @@ def validate_disbursement_input(*, codes: Codes | None = None, **values: Any) ->
 
 # Rows per INSERT: the SQL stays a sane size; SQLite's variable limit may cut batches smaller.
 BULK_BATCH_SIZE = 1000
+PROGRESS_EVERY = 500
 
 
 @dataclass(frozen=True)
@@ -443,7 +447,7 @@ def check_disbursements(
     status = Disbursement.Status.SUBMITTED if submit else Disbursement.Status.DRAFT
     now = timezone.now()
     for index, values in enumerate(rows):
-        if progress is not None and index and index % 500 == 0:
+        if progress is not None and index % PROGRESS_EVERY == 0:
             progress(index)
         try:
             cleaned = validate_disbursement_input(codes=codes, **values)

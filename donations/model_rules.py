@@ -21,7 +21,9 @@ the same rules run in memory:
 
 from __future__ import annotations
 
+import functools
 import operator
+from collections.abc import Callable
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -38,68 +40,97 @@ _COMPARISONS = {
 }
 
 
-def _value(instance: models.Model, path: str) -> Any:
-    field = instance._meta.get_field(path)
-    return getattr(instance, field.attname)  # A relation compares by its key, as in SQL.
+Test = Callable[[models.Model], "bool | None"]
 
 
-def _lookup(instance: models.Model, lookup: str, expected: Any) -> bool | None:
-    """One ``field__lookup=value`` term: True, False, or None for SQL's unknown (a NULL compared)."""
+def _term(model: type[models.Model], lookup: str, expected: Any) -> Test:
+    """One ``field__lookup=value`` term as a function: True, False, or None for SQL's unknown (NULL compared)."""
     path, _sep, name = lookup.partition(LOOKUP_SEP)
     name = name or "exact"
     if LOOKUP_SEP in name:
         raise NotImplementedError(f"Lookups across relations are not evaluated in Python: {lookup!r}")
-    actual = _value(instance, path)
+    attname = model._meta.get_field(path).attname  # A relation compares by its key, as in SQL.
     if name == "isnull":
-        return (actual is None) == bool(expected)
+        return lambda instance: (getattr(instance, attname) is None) == bool(expected)
     if isinstance(expected, F):
-        expected = _value(instance, expected.name)
+        other = model._meta.get_field(expected.name).attname
+
+        def value(instance: models.Model) -> Any:
+            return getattr(instance, other)
     elif hasattr(expected, "resolve_expression"):
         raise NotImplementedError(f"Only plain values and F() are evaluated in Python: {lookup!r}")
+    else:
+        def value(instance: models.Model) -> Any:
+            return expected
     if name == "in":
-        if actual is None:
-            return None
-        values = list(expected)
-        if actual in values:
-            return True
-        return None if None in values else False
+        def within(instance: models.Model) -> bool | None:
+            actual, values = getattr(instance, attname), list(value(instance))
+            if actual is None:
+                return None
+            return True if actual in values else (None if None in values else False)
+
+        return within
     if name not in _COMPARISONS:
         raise NotImplementedError(f"The lookup {name!r} is not evaluated in Python ({lookup!r})")
-    if actual is None or expected is None:
-        return None
-    return _COMPARISONS[name](actual, expected)
+    compare = _COMPARISONS[name]
+
+    def comparison(instance: models.Model) -> bool | None:
+        actual, other_value = getattr(instance, attname), value(instance)
+        return None if actual is None or other_value is None else compare(actual, other_value)
+
+    return comparison
+
+
+def compile_condition(model: type[models.Model], condition: Q) -> Test:
+    """A Q as a function of an instance, in SQL's three-valued logic: True, False, or None (unknown)."""
+    tests = [
+        compile_condition(model, child) if isinstance(child, Q) else _term(model, *child)
+        for child in condition.children
+    ]
+    if condition.connector not in (Q.AND, Q.OR):
+        raise NotImplementedError(f"The connector {condition.connector!r} is not evaluated in Python")
+    conjunction, negated = condition.connector == Q.AND, condition.negated
+
+    def test(instance: models.Model) -> bool | None:
+        unknown = False
+        for child in tests:
+            result = child(instance)
+            if result is None:
+                unknown = True
+            elif result is not conjunction:  # False decides an AND, True an OR.
+                return (not result) if negated else result
+        if unknown:
+            return None
+        return (not conjunction) if negated else conjunction
+
+    return test
 
 
 def evaluate(instance: models.Model, condition: Q) -> bool | None:
     """A Q on the instance, in three-valued logic: True, False, or None (unknown)."""
-    results = [
-        evaluate(instance, child) if isinstance(child, Q) else _lookup(instance, *child)
-        for child in condition.children
-    ]
-    if condition.connector == Q.AND:
-        result = False if False in results else (None if None in results else True)
-    elif condition.connector == Q.OR:
-        result = True if True in results else (None if None in results else False)
-    else:
-        raise NotImplementedError(f"The connector {condition.connector!r} is not evaluated in Python")
-    if condition.negated and result is not None:
-        result = not result
-    return result
+    return compile_condition(type(instance), condition)(instance)
 
 
-def _constraint_errors(instance: models.Model) -> list[ValidationError]:
-    errors = []
-    for constraint in instance._meta.constraints:
+@functools.cache
+def _checks(model: type[models.Model]) -> tuple[tuple[models.CheckConstraint, Test], ...]:
+    """The model's CHECK constraints, compiled once per process."""
+    checks = []
+    for constraint in model._meta.constraints:
         if isinstance(constraint, models.CheckConstraint):
-            if evaluate(instance, constraint.condition) is False:  # Unknown passes, as in SQL.
-                errors.append(
-                    ValidationError(constraint.get_violation_error_message(), code=constraint.violation_error_code)
-                )
+            checks.append((constraint, compile_condition(model, constraint.condition)))
         elif isinstance(constraint, models.UniqueConstraint):
             raise TypeError(f"{constraint.name} needs a query: check it with validate_constraints()")
         else:
             raise NotImplementedError(f"{constraint.__class__.__name__} is not evaluated in Python")
-    return errors
+    return tuple(checks)
+
+
+def _constraint_errors(instance: models.Model) -> list[ValidationError]:
+    return [
+        ValidationError(constraint.get_violation_error_message(), code=constraint.violation_error_code)
+        for constraint, test in _checks(type(instance))
+        if test(instance) is False  # Unknown passes, as in SQL.
+    ]
 
 
 def model_rule_errors(instance: models.Model) -> dict[str, list[str]]:

@@ -503,6 +503,11 @@ PUBLICATION_DELAY_DAYS = env_int("PUBLICATION_DELAY_DAYS", 30)
 # workers, or in DEBUG by a thread of the web process at once. Line lists render
 # in chunks across up to REPORT_RENDER_PROCESSES processes (0: the cores, at most 4).
 REPORTS_RENDER_IN_THREAD = env_bool("REPORTS_RENDER_IN_THREAD", DEBUG)
+# Spreadsheet imports from the dashboard (donations.import_jobs): checked and
+# recorded by `manage.py run_imports --forever` workers, or in DEBUG by a thread
+# of the web process at once. Its own switch: a site may run one kind of worker
+# and not the other.
+IMPORTS_RUN_IN_THREAD = env_bool("IMPORTS_RUN_IN_THREAD", DEBUG)
 REPORT_RENDER_PROCESSES = env_int("REPORT_RENDER_PROCESSES", 0)
 # The largest file anyone may upload to the public verification page.
 REPORT_VERIFY_MAX_BYTES = env_int("REPORT_VERIFY_MAX_BYTES", 20 * 1024 * 1024)
