@@ -355,8 +355,9 @@ def validate_disbursement_input(*, codes: Codes | None = None, **values: Any) ->
         )
 
     people = values.get("people_helped")
-    if isinstance(people, str) and re.fullmatch(r"[0-9]{1,30}", people.strip()):  # "²".isdigit() is True
-        people = int(people.strip())
+    if isinstance(people, str) and re.fullmatch(r"[0-9]+", people.strip()):  # "²".isdigit() is True
+        digits = people.strip()
+        people = int(digits) if len(digits) <= 20 else PEOPLE_MAX + 1  # int() refuses 4,300 digits and more.
     if not isinstance(people, int) or isinstance(people, bool) or people <= 0:
         errors.setdefault("people_helped", []).append("The number of people helped must be a whole number above zero.")
     elif people > PEOPLE_MAX:
