@@ -18,6 +18,7 @@ importer show it as is) before anything is written.
 from __future__ import annotations
 
 import datetime
+import functools
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -296,6 +297,11 @@ def _clean_date(value: Any, field: str, label: str, errors: dict[str, list[str]]
     return value
 
 
+@functools.cache
+def _region_codes() -> frozenset[str]:
+    return frozenset(Region.values)  # Region.values builds a new list at every read: thousands a file.
+
+
 def validate_disbursement_input(*, codes: Codes | None = None, **values: Any) -> dict[str, Any]:
     """Check a volunteer's input as a whole and return model field values; all errors at once.
 
@@ -348,7 +354,7 @@ def validate_disbursement_input(*, codes: Codes | None = None, **values: Any) ->
         )
 
     region = values.get("region")
-    if region not in Region.values:
+    if region not in _region_codes():
         errors.setdefault("region", []).append(
             "Choose a region: an oblast, “occupied territories” or “other”." if not region
             else "Unknown region: choose an oblast, “occupied territories” or “other”."
