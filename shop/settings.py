@@ -206,6 +206,11 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # SQLite locks the whole file: take the write lock when a transaction starts,
     # so a webhook and the return page queue for it instead of failing midway.
     DATABASES["default"].setdefault("OPTIONS", {})["transaction_mode"] = "IMMEDIATE"
+    # WAL: a page that only reads (an import's progress page) is not blocked while a
+    # long write (recording 10,000 imported rows) holds the lock; writers wait up to
+    # 20 s for each other instead of the default 5.
+    DATABASES["default"]["OPTIONS"]["init_command"] = "PRAGMA journal_mode=WAL;"
+    DATABASES["default"]["OPTIONS"]["timeout"] = 20
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:

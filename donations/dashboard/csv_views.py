@@ -22,6 +22,7 @@ from typing import Any
 from django import forms
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render, resolve_url
 from django.utils import timezone
@@ -145,6 +146,9 @@ def _progress_text(job: DisbursementImport) -> str:
     ) % {"count": job.rows_total}
 
 
+# Not in the request's transaction: the page only reads, and on SQLite a transaction would queue for the write
+# lock behind the very import it reports on.
+@transaction.non_atomic_requests
 @permission_any(RECORD)
 def disbursement_import_job(request: HttpRequest, pk: int) -> HttpResponse:
     """An import's progress while it runs (the page refreshes itself), then what it recorded or refused."""
