@@ -1,10 +1,15 @@
 """CSV import and export of disbursements, for finance volunteers who keep their records in a spreadsheet.
 
-Import is all or nothing. Every row is checked by ``validate_disbursement_input``
-first; only a file without a single problem is recorded, in one transaction,
-through ``record_disbursement`` (which checks the permission again and writes
-each disbursement's "recorded" audit entry). The audit log has no action for an
-import as a whole, so those per-disbursement entries are the import's trace.
+Import is all or nothing. Every row is checked first, by the rules of
+``validate_disbursement_input`` and of the model (``check_disbursements``, in
+Python: the codes are read once, so a file costs a few queries however many
+rows it has); only a file without a single problem is recorded, in one
+transaction, by ``record_disbursements`` (which checks the permission again
+and writes each disbursement's "recorded" audit entry, as recording one by one
+would), plus one "imported" entry for the file.
+
+The dashboard runs an import in the background (``donations.import_jobs``);
+the command runs it at once. Both end here.
 
 Error messages name a row and a column, never a cell's content: a cell typed in
 the wrong column may hold a beneficiary's name, and these messages are shown on
@@ -18,10 +23,10 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from typing import IO, Any
+from typing import IO
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
@@ -35,15 +40,18 @@ from donations import allocation
 from donations.audit import RECORD, require_permission, write_audit
 from donations.disbursements import (
     INPUT_FIELDS,
-    record_disbursement,
-    submit_disbursement,
-    validate_disbursement_input,
+    CheckedDisbursement,
+    Codes,
+    check_disbursements,
+    load_codes,
+    record_disbursements,
 )
 from donations.models import AidCategory, AuditLogEntry, Disbursement, PublicDescription, Region
 from donations.money import Money, MoneyError, normalise_currency
 
 TEMPLATE_COLUMNS: tuple[str, ...] = INPUT_FIELDS
-MAX_ROWS = 5000
+# Checked and recorded in bulk (a few seconds for the lot), in the background from the dashboard.
+MAX_ROWS = 10_000
 MAX_FILE_BYTES = 5 * 1024 * 1024
 # Excel opens a UTF-8 CSV as UTF-8 (so Cyrillic survives) only when it starts with a byte order mark.
 EXCEL_BOM = "\ufeff"
@@ -196,6 +204,8 @@ class RowError:
     row: int | None
     column: str
     message: str
+    # "repeat" for a likely repeated payment, which the volunteer may confirm as new; else empty.
+    kind: str = ""
 
 
 class DisbursementImportError(Exception):
@@ -262,7 +272,9 @@ def _read_text(source: bytes | str | IO[bytes] | IO[str]) -> str:
             raise _file_error(not_utf8) from None
     else:
         text = data.removeprefix(EXCEL_BOM)
-    if "\x00" in text:  # UTF-16, as Excel's "Unicode text" writes it, decodes as UTF-8 with NULs.
+    if "\x00" in text.split("\n", 1)[0]:
+        # UTF-16, as Excel's "Unicode text" writes it, decodes as UTF-8 with NULs all through the heading.
+        # A NUL further down is one bad cell, reported with its row and column by _read_rows.
         raise _file_error(not_utf8)
     if not text.strip():
         raise _file_error(_("The file is empty: start from the template, which has the heading row."))
@@ -356,8 +368,15 @@ def _read_rows(text: str) -> tuple[list[_Row], list[RowError]]:
                         _("This cell is in a column without a heading: move it to its column or delete it."),
                     )
                 )
+            for name, index in positions.items():
+                if index < len(cells) and "\x00" in cells[index]:
+                    # Refused, not stripped: PostgreSQL cannot store it, and a cell holding one was damaged on
+                    # the way (a binary paste, a broken export), so its other characters are in doubt too.
+                    errors.append(RowError(number, name, str(_NUL_MESSAGE)))
             values = {
-                name: _normalise_cell(name, cells[index] if index < len(cells) else "", delimiter)
+                name: _normalise_cell(
+                    name, cells[index].replace("\x00", "") if index < len(cells) else "", delimiter
+                )
                 for name, index in positions.items()
             }
             rows.append(_Row(number, values))
@@ -369,6 +388,14 @@ def _read_rows(text: str) -> tuple[list[_Row], list[RowError]]:
         raise _file_error(_("The file has a heading row but no disbursements."))
     return rows, errors
 
+
+_NUL_MESSAGE = gettext_lazy(
+    "This cell contains a NUL character (an invisible control character, often left by copying from another "
+    "program): retype the cell."
+)
+
+# The model's fields that are not columns, by the column a volunteer corrects.
+_MODEL_COLUMNS = {"amount_minor": "amount", "ledger_amount_minor": "amount", "ledger_currency": "currency"}
 
 # What a message says instead when it would repeat something typed in the row.
 _PLAIN_MESSAGES = {
@@ -397,9 +424,10 @@ _PLAIN_MESSAGES = {
 class _Vocabulary:
     """The codes a row may contain, read once per import: lookups by code, and what is safe to repeat."""
 
-    def __init__(self) -> None:
-        self.categories = {category.code: category for category in AidCategory.objects.all()}
-        self.descriptions = {description.code: description for description in PublicDescription.objects.all()}
+    def __init__(self, codes: Codes) -> None:
+        self.codes = codes
+        self.categories = codes.categories
+        self.descriptions = codes.descriptions
 
     def is_code(self, text: str) -> bool:
         lowered = text.lower()
@@ -441,37 +469,30 @@ def _row_errors(row: _Row, exc: ValidationError, vocabulary: _Vocabulary) -> lis
         for message in messages:
             if any(re.search(rf"(?<!\w){re.escape(text)}(?!\w)", message, re.IGNORECASE) for text in typed):
                 message = str(_PLAIN_MESSAGES.get(field, gettext_lazy("This value cannot be used here.")))
-            errors.append(RowError(row.number, "" if field == "__all__" else field, message))
+            column = _MODEL_COLUMNS.get(field, field)
+            errors.append(RowError(row.number, "" if column == "__all__" else column, message))
     return errors
 
 
-def _input_values(row: _Row, vocabulary: _Vocabulary) -> dict[str, Any]:
-    values: dict[str, Any] = dict(row.values)
-    # Instances for known codes spare two queries a row; an unknown code goes as typed, for its message.
-    values["category"] = vocabulary.categories.get(values["category"] or "", values["category"])
-    values["public_description"] = vocabulary.descriptions.get(
-        values["public_description"] or "", values["public_description"]
-    )
-    return values
-
-
 # What makes two payments "the same" for a volunteer checking a spreadsheet twice.
+REPEAT = "repeat"
 DUPLICATE_KEY = ("paid_on", "amount_minor", "currency", "category", "payee_name")
 
 
-def _duplicate_key(cleaned: dict[str, Any]) -> tuple:
-    return tuple(getattr(cleaned[name], "pk", cleaned[name]) for name in DUPLICATE_KEY)
+def _duplicate_key(disbursement: Disbursement) -> tuple:
+    return tuple(getattr(disbursement, "category_id" if name == "category" else name) for name in DUPLICATE_KEY)
 
 
-def find_duplicates(checked: list[tuple[_Row, dict[str, Any]]]) -> list[RowError]:
+def find_duplicates(checked: list[tuple[_Row, CheckedDisbursement]]) -> list[RowError]:
     """Rows that repeat an earlier row, or a disbursement already recorded (not rejected), by ``DUPLICATE_KEY``.
 
     The same file imported twice, or a payment typed twice, would otherwise
-    record the aid twice. Messages name rows and disbursement ids, never values.
+    record the aid twice. Messages name rows and disbursement ids, never
+    values. One query, however many rows.
     """
     errors: list[RowError] = []
     first_row: dict[tuple, int] = {}
-    keys = {row.number: _duplicate_key(cleaned) for row, cleaned in checked}
+    keys = {row.number: _duplicate_key(item.disbursement) for row, item in checked}
     recorded: dict[tuple, int] = {}
     if keys:
         existing = Disbursement.objects.exclude(status=Disbursement.Status.REJECTED).filter(
@@ -480,19 +501,78 @@ def find_duplicates(checked: list[tuple[_Row, dict[str, Any]]]) -> list[RowError
         columns = [f"{name}_id" if name == "category" else name for name in DUPLICATE_KEY]
         for row in existing.order_by("pk").values_list("pk", *columns):
             recorded.setdefault(tuple(row[1:]), row[0])
-    for row, _cleaned in checked:
+    for row, _item in checked:
         key = keys[row.number]
         if key in recorded:
             errors.append(RowError(row.number, "amount", _(
                 "Disbursement %(id)s is already recorded with the same date, amount, currency, category and payee."
-            ) % {"id": recorded[key]}))
+            ) % {"id": recorded[key]}, kind=REPEAT))
         elif key in first_row:
             errors.append(RowError(row.number, "amount", _(
                 "Row %(row)s has the same date, amount, currency, category and payee."
-            ) % {"row": first_row[key]}))
+            ) % {"row": first_row[key]}, kind=REPEAT))
         else:
             first_row[key] = row.number
     return errors
+
+
+@dataclass(frozen=True)
+class CheckedFile:
+    """A file whose every row passed: what ``record_import`` writes."""
+
+    rows: int
+    disbursements: list[CheckedDisbursement]
+    submit: bool
+
+
+def check_import(
+    source: bytes | str | IO[bytes] | IO[str],
+    *,
+    recorded_by,
+    submit: bool = False,
+    allow_duplicates: bool = False,
+    progress: Callable[[int, int], None] | None = None,
+) -> CheckedFile:
+    """Read and check a whole file, writing nothing; ``DisbursementImportError`` lists every problem.
+
+    A few queries per file, none per row: the permission, the codes (two)
+    and the repeats (one). ``progress`` hears (rows checked, rows in the file).
+    """
+    # Before reading the file: someone who may not record learns nothing from it.
+    require_permission(recorded_by, RECORD)
+    rows, errors = _read_rows(_read_text(source))
+    codes = load_codes()
+    vocabulary = _Vocabulary(codes)
+    results = check_disbursements(
+        [dict(row.values) for row in rows], recorded_by=recorded_by, codes=codes, submit=submit,
+        progress=(lambda done: progress(done, len(rows))) if progress else None,
+    )
+    checked: list[tuple[_Row, CheckedDisbursement]] = []
+    for row, result in zip(rows, results, strict=True):
+        if isinstance(result, ValidationError):
+            errors.extend(_row_errors(row, result, vocabulary))
+        else:
+            checked.append((row, result))
+    if not errors and not allow_duplicates:
+        errors.extend(find_duplicates(checked))
+    if errors:
+        raise DisbursementImportError(errors)
+    return CheckedFile(rows=len(rows), disbursements=[item for _row, item in checked], submit=submit)
+
+
+def record_import(checked: CheckedFile, *, recorded_by) -> list[Disbursement]:
+    """Record a checked file in one transaction: its disbursements, their audit entries, one "imported" entry."""
+    with transaction.atomic():
+        recorded = record_disbursements(
+            recorded_by=recorded_by, checked=checked.disbursements, submit=checked.submit
+        )
+        ids = [disbursement.pk for disbursement in recorded]
+        write_audit(
+            actor=recorded_by, action=AuditLogEntry.Action.IMPORTED,
+            summary=f"imported {len(ids)} disbursement(s) from a spreadsheet"
+            + (f", ids {ids[0]}–{ids[-1]}" if ids else "") + (", submitted" if checked.submit else ""),
+        )
+    return recorded
 
 
 def import_disbursements(
@@ -514,45 +594,11 @@ def import_disbursements(
     nothing. A row that repeats another row or a disbursement already recorded
     (``find_duplicates``) is refused unless ``allow_duplicates``.
     """
-    # Before reading the file: someone who may not record learns nothing from it.
-    require_permission(recorded_by, RECORD)
-    rows, errors = _read_rows(_read_text(source))
-    vocabulary = _Vocabulary()
-    checked: list[tuple[_Row, dict[str, Any]]] = []
-    cleaned_rows: list[tuple[_Row, dict[str, Any]]] = []
-    for row in rows:
-        values = _input_values(row, vocabulary)
-        try:
-            cleaned = validate_disbursement_input(**values)
-        except ValidationError as exc:
-            errors.extend(_row_errors(row, exc, vocabulary))
-        else:
-            checked.append((row, values))
-            cleaned_rows.append((row, cleaned))
-    if not errors and not allow_duplicates:
-        errors.extend(find_duplicates(cleaned_rows))
-    if errors:
-        raise DisbursementImportError(errors)
+    checked = check_import(source, recorded_by=recorded_by, submit=submit, allow_duplicates=allow_duplicates)
     if dry_run:
-        return ImportResult(rows=len(rows), disbursements=[], submitted=False, dry_run=True)
-    recorded = []
-    with transaction.atomic():
-        for row, values in checked:
-            try:
-                disbursement = record_disbursement(recorded_by=recorded_by, **values)
-                if submit:
-                    disbursement = submit_disbursement(disbursement=disbursement, by=recorded_by)
-            except ValidationError as exc:
-                # Something changed since the check (a category retired meanwhile): the whole file rolls back.
-                raise DisbursementImportError(_row_errors(row, exc, vocabulary)) from None
-            recorded.append(disbursement)
-        ids = [disbursement.pk for disbursement in recorded]
-        write_audit(
-            actor=recorded_by, action=AuditLogEntry.Action.IMPORTED,
-            summary=f"imported {len(ids)} disbursement(s) from a spreadsheet"
-            + (f", ids {ids[0]}–{ids[-1]}" if ids else "") + (", submitted" if submit else ""),
-        )
-    return ImportResult(rows=len(rows), disbursements=recorded, submitted=submit, dry_run=False)
+        return ImportResult(rows=checked.rows, disbursements=[], submitted=False, dry_run=True)
+    recorded = record_import(checked, recorded_by=recorded_by)
+    return ImportResult(rows=checked.rows, disbursements=recorded, submitted=submit, dry_run=False)
 
 
 # --- Export --------------------------------------------------------------------

@@ -20,23 +20,34 @@ importer show it as is) before anything is written.
 from __future__ import annotations
 
 import datetime
+import functools
 import re
-from decimal import Decimal, InvalidOperation
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation, localcontext
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from donations import allocation, four_eyes, ledger
 from donations.audit import APPROVE, EDIT, POST, RECORD, require_permission, write_audit
 from donations.chart import aid_spent_account
+from donations.model_rules import model_rule_errors
 from donations.models import AidCategory, AuditLogEntry, Disbursement, JournalEntry, PublicDescription, Region
-from donations.money import Money, MoneyError, normalise_currency, round_to_minor
+from donations.money import Money, MoneyError, currency_exponent, normalise_currency, round_to_minor
 from donations.projection import Detail
 
 RATE_PLACES = 10  # Disbursement.exchange_rate's decimal places.
 RATE_MAX_DIGITS = 20
+# The columns' limits (BigIntegerField, PositiveIntegerField): beyond them the database refuses the row.
+AMOUNT_MAX_MINOR = 2**63 - 1
+PEOPLE_MAX = 2**31 - 1
+# Checked before any arithmetic: a Decimal like 1E+999999999 overflows the context when scaled.
+_AMOUNT_MAX_ADJUSTED = len(str(AMOUNT_MAX_MINOR)) - 1
+_TEXT_FIELDS = ("rate_source", "notes", "case_reference", "payee_name")
 
 # States in which the contents may still change (a change withdraws any submission or approval).
 EDITABLE = (Disbursement.Status.DRAFT, Disbursement.Status.SUBMITTED, Disbursement.Status.APPROVED)
@@ -68,10 +79,42 @@ def _echo(value: Any) -> str:
 
 
 
+def grouped(value: Decimal | int) -> str:
+    """A limit as people read it: digit groups of three split by no-break spaces, a decimal point (12 345.67).
+
+    The point, not a locale's comma: it is how the amount must be typed in the
+    form and in a comma-separated file, in either language.
+    """
+    sign, text = ("-", str(value)[1:]) if str(value).startswith("-") else ("", str(value))
+    whole, point, fraction = text.partition(".")
+    groups = []
+    while whole:
+        whole, groups = whole[:-3], [whole[-3:], *groups]
+    return sign + "\u00a0".join(groups or ["0"]) + point + fraction
+
+
+def largest_amount(currency: str) -> str:
+    """The largest amount the books hold in ``currency``, grouped for a message: 92 233 720 368 547 758.07."""
+    return grouped(Decimal(AMOUNT_MAX_MINOR).scaleb(-currency_exponent(currency)))
+
+
+def _decimal(value: Any) -> Decimal | None:
+    """A typed number as a Decimal, whatever its size or form, or None when it is not one (floats are not)."""
+    if isinstance(value, float | bool):
+        return None
+    try:
+        return Decimal(value.strip() if isinstance(value, str) else value)
+    except (InvalidOperation, TypeError, ValueError):
+        return None
+
+
 def _clean_amount(amount: Any, currency: str | None, errors: dict[str, list[str]]) -> Money | None:
     if isinstance(amount, Money):
         if currency is not None and normalise_currency_or_none(currency) != amount.currency:
-            errors.setdefault("currency", []).append(f"The amount is in {amount.currency}, not {currency}.")
+            errors.setdefault("currency", []).append(
+                _("The amount is in %(amount_currency)s, not %(currency)s.")
+                % {"amount_currency": amount.currency, "currency": _echo(currency)}
+            )
             return None
         money = amount
     else:
@@ -79,23 +122,44 @@ def _clean_amount(amount: Any, currency: str | None, errors: dict[str, list[str]
             code = normalise_currency(currency or "")
         except MoneyError:
             errors.setdefault("currency", []).append(
-                f"Unknown currency {_echo(currency)}: use an ISO 4217 code such as UAH, EUR, USD or PLN."
-                if currency else "Say which currency was paid."
+                _("Unknown currency %(currency)s: use an ISO 4217 code such as UAH, EUR, USD or PLN.")
+                % {"currency": _echo(currency)}
+                if currency else _("Say which currency was paid.")
             )
             return None
         if amount is None or (isinstance(amount, str) and not amount.strip()):
-            errors.setdefault("amount", []).append("Say how much was paid.")
+            errors.setdefault("amount", []).append(_("Say how much was paid."))
             return None
-        try:
-            money = Money.from_decimal(amount.strip() if isinstance(amount, str) else amount, code)
-        except MoneyError as exc:
-            message = f"{exc}." if "decimals" in str(exc) else "Not an amount: give a number such as 1250.50."
-            errors.setdefault("amount", []).append(message)
+        value = _decimal(amount)
+        if value is None or not value.is_finite():
+            errors.setdefault("amount", []).append(_("Not an amount: give a number such as 1250.50."))
             return None
+        if value and value.adjusted() > _AMOUNT_MAX_ADJUSTED:
+            errors.setdefault("amount", []).append(_amount_too_large(code))
+            return None
+        places = currency_exponent(code)
+        if value != value.quantize(Decimal(1).scaleb(-places)):  # Safe now: at most 19 digits before the point.
+            errors.setdefault("amount", []).append(
+                _("The amount paid has more decimals than %(currency)s allows (at most %(places)d).")
+                % {"currency": code, "places": places}
+            )
+            return None
+        money = Money.from_decimal(value, code)
     if money.minor <= 0:
-        errors.setdefault("amount", []).append(f"The amount paid must be more than zero, not {money}.")
+        errors.setdefault("amount", []).append(
+            _("The amount paid must be more than zero, not %(amount)s.") % {"amount": money}
+        )
+        return None
+    if money.minor > AMOUNT_MAX_MINOR:
+        errors.setdefault("amount", []).append(_amount_too_large(money.currency))
         return None
     return money
+
+
+def _amount_too_large(currency: str) -> str:
+    return _("The amount paid must be at most %(largest)s %(currency)s.") % {
+        "largest": largest_amount(currency), "currency": currency,
+    }
 
 
 def normalise_currency_or_none(currency: str) -> str | None:
@@ -111,32 +175,62 @@ def _clean_rate(
     if value is None or (isinstance(value, str) and not value.strip()):
         if money is not None and money.currency != ledger_code:
             errors.setdefault("exchange_rate", []).append(
-                f"An amount in {money.currency} needs its exchange rate to {ledger_code}, with its source and date."
+                _("An amount in %(currency)s needs its exchange rate to %(ledger)s, with its source and date.")
+                % {"currency": money.currency, "ledger": ledger_code}
             )
             return None
         return Decimal(1)
     if isinstance(value, float):
-        errors.setdefault("exchange_rate", []).append("Give the exchange rate as a decimal string, not a float.")
+        errors.setdefault("exchange_rate", []).append(_("Give the exchange rate as a decimal string, not a float."))
         return None
-    try:
-        rate = Decimal(value.strip() if isinstance(value, str) else value)
-    except (InvalidOperation, TypeError, ValueError):
-        errors.setdefault("exchange_rate", []).append(f"{_echo(value)} is not an exchange rate.")
-        return None
-    if not rate.is_finite() or rate <= 0:
-        errors.setdefault("exchange_rate", []).append("The exchange rate must be more than zero.")
-        return None
-    if rate != rate.quantize(Decimal(1).scaleb(-RATE_PLACES)) or rate >= Decimal(10) ** (RATE_MAX_DIGITS - RATE_PLACES):
+    rate = _decimal(value)
+    if rate is None:
         errors.setdefault("exchange_rate", []).append(
-            f"Give the exchange rate with at most {RATE_PLACES} decimal places."
+            _("%(value)s is not an exchange rate.") % {"value": _echo(value)}
+        )
+        return None
+    # Magnitude first: quantizing 1E+30 to ten places needs more digits than the context has.
+    if not rate.is_finite() or rate <= 0:
+        errors.setdefault("exchange_rate", []).append(_("The exchange rate must be more than zero."))
+        return None
+    if rate.adjusted() >= RATE_MAX_DIGITS - RATE_PLACES:
+        errors.setdefault("exchange_rate", []).append(_rate_range())
+        return None
+    if rate != rate.quantize(Decimal(1).scaleb(-RATE_PLACES)):
+        errors.setdefault("exchange_rate", []).append(
+            _("Give the exchange rate with at most %(places)d decimal places.") % {"places": RATE_PLACES}
         )
         return None
     if money is not None and money.currency == ledger_code and rate != 1:
         errors.setdefault("exchange_rate", []).append(
-            f"The amount is already in the ledger currency {ledger_code}: its exchange rate is 1, not {rate}."
+            _("The amount is already in the ledger currency %(ledger)s: its exchange rate is 1, not %(rate)s.")
+            % {"ledger": ledger_code, "rate": rate}
         )
         return None
     return rate
+
+
+def _rate_range() -> str:
+    largest = grouped(Decimal(10) ** (RATE_MAX_DIGITS - RATE_PLACES) - Decimal(1).scaleb(-RATE_PLACES))
+    return _("The exchange rate must be more than zero and at most %(largest)s.") % {"largest": largest}
+
+
+def _ledger_amount(money: Money, rate: Decimal, ledger_code: str) -> Money | None:
+    """The amount in the ledger currency, exact: the product may have more digits than the default context."""
+    with localcontext() as context:
+        context.prec = 2 * RATE_MAX_DIGITS + 10
+        converted = round_to_minor(money.to_decimal() * rate, ledger_code)
+    return converted if converted.minor <= AMOUNT_MAX_MINOR else None
+
+
+def _clean_text(values: dict[str, Any], field: str, errors: dict[str, list[str]]) -> str:
+    text = (values.get(field) or "").strip()
+    if "\x00" in text:
+        # PostgreSQL cannot store it, and it is never typed on purpose: refused, not silently dropped.
+        errors.setdefault(field, []).append(
+            _("This text contains a NUL character (an invisible control character): delete it.")
+        )
+    return text
 
 
 _TRUE, _FALSE = {"1", "true", "yes", "y", "on"}, {"0", "false", "no", "n", "off", ""}
@@ -154,11 +248,28 @@ def _clean_bool(value: Any, field: str, label: str, errors: dict[str, list[str]]
     return default
 
 
-def _lookup(model, value: Any, field: str, label: str, errors: dict[str, list[str]]):
+@dataclass(frozen=True)
+class Codes:
+    """The aid categories and public descriptions by code, read once to check many rows without a query each."""
+
+    categories: dict[str, AidCategory]
+    descriptions: dict[str, PublicDescription]
+
+
+def load_codes() -> Codes:
+    """Every category and description, retired ones too (a row naming one is told it is retired). Two queries."""
+    return Codes(
+        categories={category.code: category for category in AidCategory.objects.all()},
+        descriptions={description.code: description for description in PublicDescription.objects.all()},
+    )
+
+
+def _lookup(model, value: Any, field: str, label: str, errors: dict[str, list[str]], known: dict | None = None):
     if isinstance(value, model):
         found = value
     elif isinstance(value, str) and value.strip():
-        found = model.objects.filter(code=value.strip()).first()
+        code = value.strip()
+        found = known.get(code) if known is not None else model.objects.filter(code=code).first()
         if found is None:
             errors.setdefault(field, []).append(f"There is no such {label}: choose one from the list.")
             return None
@@ -191,11 +302,19 @@ def _clean_date(value: Any, field: str, label: str, errors: dict[str, list[str]]
     return value
 
 
-def validate_disbursement_input(**values: Any) -> dict[str, Any]:
+@functools.cache
+def _region_codes() -> frozenset[str]:
+    return frozenset(Region.values)  # Region.values builds a new list at every read: thousands a file.
+
+
+def validate_disbursement_input(*, codes: Codes | None = None, **values: Any) -> dict[str, Any]:
     """Check a volunteer's input as a whole and return model field values; all errors at once.
 
     For the dashboard form and the CSV importer as much as for the services
     below: it reads the database (categories, vocabulary) but writes nothing.
+    With ``codes`` (``load_codes``) it reads nothing at all, so a file's rows
+    are checked without a query each. Amounts and rates of any size or form
+    get a message naming the allowed range, never an exception.
     """
     unknown = set(values) - set(INPUT_FIELDS)
     if unknown:
@@ -206,7 +325,7 @@ def validate_disbursement_input(**values: Any) -> dict[str, Any]:
     paid_on = _clean_date(values.get("paid_on"), "paid_on", "date paid", errors, required=True)
     money = _clean_amount(values.get("amount"), values.get("currency"), errors)
     rate = _clean_rate(values.get("exchange_rate"), money, ledger_code, errors)
-    rate_source = (values.get("rate_source") or "").strip()
+    rate_source = _clean_text(values, "rate_source", errors)
     rate_date = _clean_date(values.get("rate_date"), "rate_date", "exchange rate's date", errors, required=False)
     if money is not None and money.currency != ledger_code and rate is not None:
         if not rate_source:
@@ -216,15 +335,23 @@ def validate_disbursement_input(**values: Any) -> dict[str, Any]:
 
     ledger_amount = None
     if money is not None and rate is not None:
-        ledger_amount = round_to_minor(money.to_decimal() * rate, ledger_code)
-        if ledger_amount.minor <= 0:
+        ledger_amount = _ledger_amount(money, rate, ledger_code)
+        if ledger_amount is None:
             errors.setdefault("amount", []).append(
-                f"{money} at {rate} is less than the smallest unit of {ledger_code}."
+                _("At this exchange rate the amount comes to more than %(largest)s %(ledger)s, the most the books "
+                  "can hold.") % {"largest": largest_amount(ledger_code), "ledger": ledger_code}
+            )
+        elif ledger_amount.minor <= 0:
+            errors.setdefault("amount", []).append(
+                _("%(amount)s at %(rate)s is less than the smallest unit of %(ledger)s.")
+                % {"amount": money, "rate": rate, "ledger": ledger_code}
             )
 
-    category = _lookup(AidCategory, values.get("category"), "category", "aid category", errors)
+    category = _lookup(AidCategory, values.get("category"), "category", "aid category", errors,
+                       codes.categories if codes else None)
     description = _lookup(
-        PublicDescription, values.get("public_description"), "public_description", "public description", errors
+        PublicDescription, values.get("public_description"), "public_description", "public description", errors,
+        codes.descriptions if codes else None,
     )
     if category is not None and description is not None and description.category_id not in (None, category.pk):
         errors.setdefault("public_description", []).append(
@@ -232,19 +359,26 @@ def validate_disbursement_input(**values: Any) -> dict[str, Any]:
         )
 
     region = values.get("region")
-    if region not in Region.values:
+    if region not in _region_codes():
         errors.setdefault("region", []).append(
             "Choose a region: an oblast, “occupied territories” or “other”." if not region
             else "Unknown region: choose an oblast, “occupied territories” or “other”."
         )
 
     people = values.get("people_helped")
-    if isinstance(people, str) and people.strip().isdigit():
-        people = int(people.strip())
+    if isinstance(people, str) and re.fullmatch(r"[0-9]+", people.strip()):  # "²".isdigit() is True
+        digits = people.strip()
+        people = int(digits) if len(digits) <= 20 else PEOPLE_MAX + 1  # int() refuses 4,300 digits and more.
     if not isinstance(people, int) or isinstance(people, bool) or people <= 0:
         errors.setdefault("people_helped", []).append("The number of people helped must be a whole number above zero.")
+    elif people > PEOPLE_MAX:
+        errors.setdefault("people_helped", []).append(
+            _("The number of people helped must be at most %(largest)s.") % {"largest": grouped(PEOPLE_MAX)}
+        )
 
-    payee_name = (values.get("payee_name") or "").strip()
+    payee_name = _clean_text(values, "payee_name", errors)
+    notes = _clean_text(values, "notes", errors)
+    case_reference = _clean_text(values, "case_reference", errors)
     if not payee_name:
         errors.setdefault("payee_name", []).append("Say who was paid (kept private unless a public organisation).")
     is_organisation = _clean_bool(values.get("payee_is_organisation"), "payee_is_organisation",
@@ -274,12 +408,109 @@ def validate_disbursement_input(**values: Any) -> dict[str, Any]:
         "people_helped": people,
         "public_description": description,
         "concerns_case": concerns_case,
-        "notes": (values.get("notes") or "").strip(),
-        "case_reference": (values.get("case_reference") or "").strip(),
+        "notes": notes,
+        "case_reference": case_reference,
         "payee_name": payee_name,
         "payee_is_organisation": is_organisation,
         "payee_public": payee_public,
     }
+
+
+# --- Many at once: a spreadsheet ---------------------------------------------------
+#
+# record_disbursement checks one row with about a dozen queries (the codes, the
+# foreign keys and each CHECK constraint asked of the database). A file of
+# thousands is checked here in Python against the same rules, with the codes
+# read once, then written with a handful of INSERTs.
+
+# Rows per INSERT: the SQL stays a sane size; SQLite's variable limit may cut batches smaller.
+BULK_BATCH_SIZE = 1000
+PROGRESS_EVERY = 500
+
+
+@dataclass(frozen=True)
+class CheckedDisbursement:
+    """A new disbursement that passed ``validate_disbursement_input`` and its model's rules; not saved yet.
+
+    Made only by ``check_disbursements`` and taken only by
+    ``record_disbursements``, so nothing reaches the bulk INSERT unchecked.
+    """
+
+    disbursement: Disbursement
+
+
+def check_disbursements(
+    rows: Sequence[dict[str, Any]],
+    *,
+    recorded_by,
+    codes: Codes,
+    submit: bool = False,
+    progress: Callable[[int], None] | None = None,
+) -> list[CheckedDisbursement | ValidationError]:
+    """Check each row (keyword arguments of ``record_disbursement``) as recording it would; no query at all.
+
+    For each row, in order: a ``CheckedDisbursement``, or the
+    ``ValidationError`` keyed by field that ``record_disbursement`` would have
+    raised (the model's field limits and CHECK constraints included, as its
+    ``full_clean`` checks them). ``progress`` hears the number of rows
+    checked so far, now and then.
+    """
+    results: list[CheckedDisbursement | ValidationError] = []
+    status = Disbursement.Status.SUBMITTED if submit else Disbursement.Status.DRAFT
+    now = timezone.now()
+    for index, values in enumerate(rows):
+        if progress is not None and index % PROGRESS_EVERY == 0:
+            progress(index)
+        try:
+            cleaned = validate_disbursement_input(codes=codes, **values)
+        except ValidationError as exc:
+            results.append(exc)
+            continue
+        disbursement = Disbursement(
+            recorded_by=recorded_by, status=status, recorded_at=now, submitted_at=now if submit else None, **cleaned
+        )
+        errors = model_rule_errors(disbursement)
+        results.append(ValidationError(errors) if errors else CheckedDisbursement(disbursement))
+    if progress is not None:
+        progress(len(rows))
+    return results
+
+
+def record_disbursements(
+    *, recorded_by, checked: Sequence[CheckedDisbursement], submit: bool = False
+) -> list[Disbursement]:
+    """Record checked disbursements as drafts (or submitted, with ``submit``) and write their audit entries.
+
+    What ``record_disbursement`` then ``submit_disbursement`` write for each
+    row (the disbursement, its "recorded" entry and, when submitted, its
+    "submitted" entry), in bulk: a few INSERTs however many rows. All or
+    nothing: one transaction (a savepoint inside the caller's).
+    """
+    require_permission(recorded_by, RECORD)
+    status = Disbursement.Status.SUBMITTED if submit else Disbursement.Status.DRAFT
+    now = timezone.now()
+    disbursements = []
+    for item in checked:
+        if not isinstance(item, CheckedDisbursement):
+            raise TypeError("record_disbursements takes what check_disbursements returned, nothing else")
+        disbursement = item.disbursement
+        made_for = (disbursement.pk, disbursement.recorded_by_id, disbursement.status)
+        if made_for != (None, recorded_by.pk, status):
+            raise ValueError("A checked disbursement was saved, or checked for someone or something else")
+        disbursement.recorded_at = now
+        disbursement.submitted_at = now if submit else None
+        disbursements.append(disbursement)
+    with transaction.atomic():
+        Disbursement.objects.bulk_create(disbursements, batch_size=BULK_BATCH_SIZE)
+        entries = []
+        for disbursement in disbursements:
+            entries.append(AuditLogEntry(actor=recorded_by, action=AuditLogEntry.Action.RECORDED,
+                                         disbursement=disbursement, summary="recorded as a draft", at=now))
+            if submit:
+                entries.append(AuditLogEntry(actor=recorded_by, action=AuditLogEntry.Action.SUBMITTED,
+                                             disbursement=disbursement, summary="draft → submitted", at=now))
+        AuditLogEntry.objects.bulk_create(entries, batch_size=BULK_BATCH_SIZE)
+    return disbursements
 
 
 # --- Steps -----------------------------------------------------------------------

@@ -746,3 +746,72 @@ class PublishedReport(models.Model):
 
     def __str__(self) -> str:
         return f"report {self.period} ({self.language}, {self.status})"
+
+
+# --- Spreadsheet imports ----------------------------------------------------------
+#
+# Written only by donations.import_jobs.
+
+
+class DisbursementImport(models.Model):
+    """A spreadsheet a volunteer uploaded, checked and recorded in the background: all rows, or none.
+
+    The file is kept in the private evidence storage (it names payees), never
+    under MEDIA_ROOT. ``errors`` holds the row-by-row report of a refused
+    file, in the volunteer's language, never a cell's content.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Waiting to start")
+        RUNNING = "running", _("Checking and recording")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Not imported")
+
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.QUEUED)
+    file = models.FileField(_("file"), storage=EvidenceStorage(), upload_to="imports/", max_length=200)
+    original_name = models.CharField(_("uploaded file name (private)"), max_length=200, blank=True)
+    size = models.PositiveIntegerField(_("size in bytes"))
+    submit = models.BooleanField(_("submit for approval"), default=False)
+    allow_duplicates = models.BooleanField(_("likely repeats confirmed as new payments"), default=False)
+    dry_run = models.BooleanField(_("check only"), default=False)
+    language = models.CharField(_("language of the messages"), max_length=10)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("uploaded by")
+    )
+    created_at = models.DateTimeField(_("uploaded at"), default=timezone.now, editable=False)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    # Who is running it (a random token per attempt) and when it last said so: a runner that died is replaced.
+    claim = models.CharField(_("claim"), max_length=32, blank=True)
+    heartbeat_at = models.DateTimeField(_("last sign of life"), null=True, blank=True)
+    rows_total = models.PositiveIntegerField(_("rows in the file"), default=0)
+    rows_done = models.PositiveIntegerField(_("rows checked"), default=0)
+    recorded_count = models.PositiveIntegerField(_("disbursements recorded"), default=0)
+    first_disbursement_id = models.BigIntegerField(_("first disbursement recorded"), null=True, blank=True)
+    last_disbursement_id = models.BigIntegerField(_("last disbursement recorded"), null=True, blank=True)
+    errors = models.JSONField(_("problems found (row, column, message)"), default=list, blank=True)
+    error_count = models.PositiveIntegerField(_("problems found"), default=0)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("disbursement import")
+        verbose_name_plural = _("disbursement imports")
+        indexes = [models.Index(fields=["status", "created_at"], name="donations_import_status")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(rows_done__lte=F("rows_total")) | Q(rows_total=0), name="donations_import_progress"
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="done") | Q(finished_at__isnull=False), name="donations_import_done_finished"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"import {self.pk} ({self.status})"
+
+    @property
+    def percent(self) -> int:
+        """How far the check has come; recording the checked rows is the last step and shows as 100."""
+        if self.status in (self.Status.DONE, self.Status.FAILED):
+            return 100
+        return self.rows_done * 100 // self.rows_total if self.rows_total else 0

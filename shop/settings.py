@@ -215,6 +215,11 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # SQLite locks the whole file: take the write lock when a transaction starts,
     # so a webhook and the return page queue for it instead of failing midway.
     DATABASES["default"].setdefault("OPTIONS", {})["transaction_mode"] = "IMMEDIATE"
+    # WAL: a page that only reads (an import's progress page) is not blocked while a
+    # long write (recording 10,000 imported rows) holds the lock; writers wait up to
+    # 20 s for each other instead of the default 5.
+    DATABASES["default"]["OPTIONS"]["init_command"] = "PRAGMA journal_mode=WAL;"
+    DATABASES["default"]["OPTIONS"]["timeout"] = 20
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
@@ -558,6 +563,11 @@ REPORTS_RENDER_IN_THREAD = env_bool("REPORTS_RENDER_IN_THREAD", DEBUG)
 # refused, and MEDIA_ROOT may be served (SERVE_MEDIA). Shared storage when
 # the render workers and the web processes run on different machines.
 REPORT_DRAFTS_ROOT = Path(os.environ.get("REPORT_DRAFTS_ROOT") or BASE_DIR / "var" / "report-drafts")
+# Spreadsheet imports from the dashboard (donations.import_jobs): checked and
+# recorded by `manage.py run_imports --forever` workers, or in DEBUG by a thread
+# of the web process at once. Its own switch: a site may run one kind of worker
+# and not the other.
+IMPORTS_RUN_IN_THREAD = env_bool("IMPORTS_RUN_IN_THREAD", DEBUG)
 REPORT_RENDER_PROCESSES = env_int("REPORT_RENDER_PROCESSES", 0)
 # The largest file anyone may upload to the public verification page.
 REPORT_VERIFY_MAX_BYTES = env_int("REPORT_VERIFY_MAX_BYTES", 20 * 1024 * 1024)

@@ -29,3 +29,7 @@ if REDIS_URL:  # noqa: F405
 # whole tables instead).
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):  # noqa: F405
     DATABASES["default"]["TEST"] = {"NAME": os.path.join(SCRATCH, "test.sqlite3")}  # noqa: F405
+
+# Tests run an import by calling donations.import_jobs.run_import_job; the
+# browser test turns the thread back on to see it run in the background.
+IMPORTS_RUN_IN_THREAD = False

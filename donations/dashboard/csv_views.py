@@ -5,7 +5,12 @@ page, signed-in users without the permission get 403), so it is safe however
 ``urls.py`` mounts it. As on the workspace's other pages
 (``donations.dashboard.permissions``), the user must be staff as well: a
 customer account holding finance rights by mistake opens nothing.
-``record_disbursement`` checks the permission again.
+``record_disbursements`` checks the permission again.
+
+An import runs in the background (``donations.import_jobs``): the upload
+page stores the file and answers at once with a redirect to the import's
+page, which refreshes itself while the import runs and then shows what was
+recorded, or every problem found.
 """
 
 from __future__ import annotations
@@ -15,11 +20,11 @@ from functools import wraps
 from typing import Any
 
 from django import forms
-from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, StreamingHttpResponse
-from django.shortcuts import redirect, render, resolve_url
+from django.shortcuts import get_object_or_404, redirect, render, resolve_url
 from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
@@ -30,17 +35,22 @@ from donations.audit import RECORD
 from donations.dashboard.filters import awaiting_approval, filter_disbursements
 from donations.dashboard.forms import DisbursementListFilterForm
 from donations.disbursement_csv import (
+    REPEAT,
     DisbursementImportError,
+    RowError,
     export_disbursements_csv,
-    import_disbursements,
     import_help,
     template_csv,
 )
-from donations.models import Disbursement
+from donations.import_jobs import imports_visible_to, start_import
+from donations.models import Disbursement, DisbursementImport
 
 VIEW = "donations.view_disbursement"
 # Errors shown on the page at most; the rest are counted. The command prints them all.
 SHOWN_ERRORS = 1000
+# An import takes seconds: its page looks again this often while it runs.
+REFRESH_SECONDS = 1
+RECENT_IMPORTS = 5
 
 
 def permission_any(*permissions: str) -> Callable:
@@ -73,11 +83,24 @@ class DisbursementImportForm(forms.Form):
         ),
         required=False,
     )
+    dry_run = forms.BooleanField(
+        label=gettext_lazy("Only check the file: record nothing"),
+        required=False,
+    )
+
+
+def _error_context(errors: list[RowError], count: int | None = None) -> dict[str, Any]:
+    count = len(errors) if count is None else count
+    return {
+        "errors": errors[:SHOWN_ERRORS],
+        "error_count": count,
+        "more_errors": max(count - min(len(errors), SHOWN_ERRORS), 0),
+    }
 
 
 @method_decorator(permission_any(RECORD), name="dispatch")
 class DisbursementImportView(View):
-    """Upload a filled-in template; every row is recorded, or none and the page lists each problem."""
+    """Upload a filled-in template; it is checked and recorded in the background, every row or none."""
 
     template_name = "donations/dashboard/disbursement_import.html"
 
@@ -88,28 +111,12 @@ class DisbursementImportView(View):
         form = DisbursementImportForm(request.POST, request.FILES)
         if not form.is_valid():
             return self.render(request, form)
+        options = {name: form.cleaned_data[name] for name in ("submit", "allow_duplicates", "dry_run")}
         try:
-            result = import_disbursements(
-                form.cleaned_data["file"], recorded_by=request.user, submit=form.cleaned_data["submit"],
-                allow_duplicates=form.cleaned_data["allow_duplicates"],
-            )
+            job = start_import(upload=form.cleaned_data["file"], by=request.user, **options)
         except DisbursementImportError as exc:
-            return self.render(
-                request, DisbursementImportForm(initial={"submit": form.cleaned_data["submit"]}), errors=exc.errors
-            )
-        count = len(result.disbursements)
-        if result.submitted:
-            message = ngettext(
-                "Recorded %(count)d disbursement and submitted it for approval.",
-                "Recorded %(count)d disbursements and submitted them for approval.",
-                count,
-            )
-        else:
-            message = ngettext(
-                "Recorded %(count)d disbursement as a draft.", "Recorded %(count)d disbursements as drafts.", count
-            )
-        messages.success(request, message % {"count": count})
-        return redirect("finance-dashboard:disbursement-list")
+            return self.render(request, DisbursementImportForm(initial=options), errors=exc.errors)
+        return redirect("finance-dashboard:disbursement-import-job", pk=job.pk)
 
     def render(self, request: HttpRequest, form: DisbursementImportForm, errors: list | None = None) -> HttpResponse:
         errors = errors or []
@@ -117,11 +124,51 @@ class DisbursementImportView(View):
             "title": _("Import disbursements"),
             "form": form,
             "guide": import_help(),
-            "errors": errors[:SHOWN_ERRORS],
-            "error_count": len(errors),
-            "more_errors": max(len(errors) - SHOWN_ERRORS, 0),
+            "recent": list(imports_visible_to(request.user)[:RECENT_IMPORTS]),
+            **_error_context(errors),
         }
         return render(request, self.template_name, context, status=400 if errors else 200)
+
+
+def _progress_text(job: DisbursementImport) -> str:
+    if job.status == DisbursementImport.Status.QUEUED:
+        return _("Waiting to start…")
+    if not job.rows_total:
+        return _("Reading the file…")
+    if job.rows_done < job.rows_total:
+        return _("Checked %(done)s of %(total)s rows…") % {"done": job.rows_done, "total": job.rows_total}
+    if job.dry_run:
+        return _("Every row checked; finishing…")
+    return ngettext(
+        "Every row checked; recording %(count)s disbursement…",
+        "Every row checked; recording %(count)s disbursements…",
+        job.rows_total,
+    ) % {"count": job.rows_total}
+
+
+# Not in the request's transaction: the page only reads, and on SQLite a transaction would queue for the write
+# lock behind the very import it reports on.
+@transaction.non_atomic_requests
+@permission_any(RECORD)
+def disbursement_import_job(request: HttpRequest, pk: int) -> HttpResponse:
+    """An import's progress while it runs (the page refreshes itself), then what it recorded or refused."""
+    job = get_object_or_404(imports_visible_to(request.user), pk=pk)
+    busy = job.status in (DisbursementImport.Status.QUEUED, DisbursementImport.Status.RUNNING)
+    failed = job.status == DisbursementImport.Status.FAILED
+    errors = [RowError(*error) for error in job.errors] if failed else []
+    context = {
+        "title": _("Import %(id)s") % {"id": job.pk},
+        "job": job,
+        "busy": busy,
+        "refresh_seconds": REFRESH_SECONDS if busy else None,
+        "progress_text": _progress_text(job) if busy else "",
+        # Upload again from here, the choices kept: after fixing the file, or to confirm likely repeats.
+        "form": DisbursementImportForm(initial={"submit": job.submit, "allow_duplicates": job.allow_duplicates})
+        if failed else None,
+        "repeats": any(error.kind == REPEAT for error in errors),
+        **_error_context(errors, job.error_count),
+    }
+    return render(request, "donations/dashboard/disbursement_import_job.html", context)
 
 
 @permission_any(VIEW, RECORD)

@@ -13,7 +13,7 @@ from django import forms
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from donations.models import AidCategory, Disbursement, Region
+from donations.models import AidCategory, Disbursement, DisbursementImport, Region
 from donations.money import MoneyError, normalise_currency
 
 
@@ -38,6 +38,8 @@ class DisbursementFilterForm(forms.Form):
     paid_to = forms.DateField(
         label=_("Paid on or before"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
+    # Those one spreadsheet import recorded: the link on the import's page.
+    imported = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
 
     def clean_currency(self) -> str:
         currency = self.cleaned_data["currency"]
@@ -60,7 +62,8 @@ def filter_disbursements(queryset: QuerySet[Disbursement], params: Mapping[str, 
 
     A page shows the form's errors beside an unfiltered list; an export should
     rather refuse, so it checks ``DisbursementFilterForm(params).is_valid()``
-    first. At most one query (the category code), none without a category.
+    first. At most one query (the category code), none without a category;
+    one more with ``imported``.
     """
     form = DisbursementFilterForm(params)
     form.is_valid()
@@ -77,6 +80,16 @@ def filter_disbursements(queryset: QuerySet[Disbursement], params: Mapping[str, 
         queryset = queryset.filter(paid_on__gte=data["paid_from"])
     if data.get("paid_to"):
         queryset = queryset.filter(paid_on__lte=data["paid_to"])
+    if data.get("imported"):
+        job = DisbursementImport.objects.filter(pk=data["imported"]).values(
+            "first_disbursement_id", "last_disbursement_id", "created_by_id"
+        ).first()
+        if job is None or job["first_disbursement_id"] is None:
+            return queryset.none()
+        # One import's rows share their recorder and an id range no other import of theirs overlaps.
+        queryset = queryset.filter(
+            pk__range=(job["first_disbursement_id"], job["last_disbursement_id"]), recorded_by=job["created_by_id"]
+        )
     return queryset
 
 

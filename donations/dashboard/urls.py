@@ -23,6 +23,7 @@ urlpatterns = [
     page("disbursements/", disbursements.disbursement_list, "disbursement-list"),
     page("disbursements/new/", disbursements.DisbursementCreateView.as_view(), "disbursement-create"),
     path("disbursements/import/", csv_views.DisbursementImportView.as_view(), name="disbursement-import"),
+    path("disbursements/import/<int:pk>/", csv_views.disbursement_import_job, name="disbursement-import-job"),
     path("disbursements/import/template.csv", csv_views.disbursement_template_csv, name="disbursement-template"),
     path("disbursements/export.csv", csv_views.disbursement_export_csv, name="disbursement-export"),
     page("disbursements/<int:pk>/", disbursements.disbursement_detail, "disbursement-detail"),

@@ -443,7 +443,7 @@ def test_the_command_dry_run_writes_nothing(team, csv_path, capsys):
 
 @pytest.mark.parametrize(
     ("username", "message"),
-    [("nobody", "There is no user 'nobody'"), ("reader", "may not record disbursements")],
+    [("nobody", "There is no user with the username or email 'nobody'"), ("reader", "may not record disbursements")],
 )
 def test_the_command_refuses_an_unknown_user_or_one_without_permission(team, csv_path, username, message):
     make_user("reader", "view_disbursement")
@@ -625,3 +625,186 @@ def test_a_row_repeating_another_or_a_recorded_payment_is_refused_unless_allowed
         csv_bytes([row(**same), row(**same)]), recorded_by=team.volunteer, allow_duplicates=True
     )
     assert len(allowed.disbursements) == 2 and Disbursement.objects.count() == 3
+
+
+# --- Bulk path: queries, equivalence, values of any size ------------------------------------------
+
+
+def _foreign(**overrides) -> dict[str, str]:
+    foreign = {"currency": "UAH", "amount": "41250.00", "exchange_rate": "0.0225", "rate_source": "NBU",
+               "rate_date": "2025-03-09"}
+    return row(**{**foreign, **overrides})
+
+
+def _inserts(model_rows: int, fields: int) -> int:
+    """INSERT statements bulk_create needs for ``model_rows`` rows: one per batch the database allows."""
+    from django.db import connection
+
+    batch = min(disbursements.BULK_BATCH_SIZE, connection.ops.bulk_batch_size([None] * fields, [None] * model_rows))
+    return -(-model_rows // batch)
+
+
+def _import_queries(team, rows: int, django_assert_num_queries) -> int:
+    from donations.models import AuditLogEntry as Entry
+
+    before = Disbursement.objects.count()
+    source = csv_bytes([_foreign() if number % 3 == 0 else row() for number in range(rows)])
+    volunteer = type(team.volunteer).objects.get(pk=team.volunteer.pk)  # Permissions not cached yet.
+    disbursement_fields = len([f for f in Disbursement._meta.concrete_fields if not f.primary_key])
+    entry_fields = len([f for f in Entry._meta.concrete_fields if not f.primary_key])
+    batches = _inserts(rows, disbursement_fields) + _inserts(rows, entry_fields)
+    # Permissions (2), codes (2), repeats (1), two savepoints and their releases (4), the "imported" entry (1),
+    # then the INSERTs: one each for disbursements and entries, unless SQLite's variable limit splits them.
+    fixed = 10
+    with django_assert_num_queries(fixed + batches):
+        import_disbursements(source, recorded_by=volunteer)
+    assert Disbursement.objects.count() == before + rows
+    return batches
+
+
+def test_an_import_costs_the_same_queries_for_10_rows_as_for_500_but_for_insert_batches(
+    team, django_assert_num_queries
+):
+    """No query per row: 10 and 500 rows differ only in INSERT batches (none on PostgreSQL, which has no limit)."""
+    from django.db import connection
+
+    small = _import_queries(team, 10, django_assert_num_queries)
+    large = _import_queries(team, 500, django_assert_num_queries)
+    if connection.vendor == "postgresql":
+        assert small == large == 2
+
+
+def test_a_dry_run_of_500_rows_is_five_queries(team, django_assert_num_queries):
+    source = csv_bytes([row() for _ in range(500)])
+    volunteer = type(team.volunteer).objects.get(pk=team.volunteer.pk)
+    with django_assert_num_queries(5):
+        import_disbursements(source, recorded_by=volunteer, dry_run=True)
+
+
+def test_the_bulk_path_records_exactly_what_recording_row_by_row_did(team):
+    """Same fields (multi-currency rows with rates included) and the same audit entries as record + submit."""
+    rows = [row(), _foreign(category="food", public_description="food-packages", region="Kharkiv"),
+            row(concerns_case="", payee_is_organisation="", payee_public="", amount="0.01", people_helped="12"),
+            _foreign(amount="3.33", exchange_rate="0.0333333333", payee_public="yes", concerns_case="no")]
+    result = import_disbursements(csv_bytes(rows), recorded_by=team.volunteer, submit=True)
+    bulk = [(d, list(AuditLogEntry.objects.filter(disbursement=d).values_list("action", "actor", "summary",
+                                                                              "fields")))
+            for d in result.disbursements]
+    Disbursement.objects.filter(pk__in=[d.pk for d in result.disbursements])  # kept for comparison below
+
+    by_row = []
+    codes = disbursements.load_codes()
+    for typed in rows:
+        values = {name: typed[name] or None for name in TEMPLATE_COLUMNS}
+        values["category"] = values["category"].lower()
+        values["region"] = values["region"].lower()
+        one = disbursements.record_disbursement(recorded_by=team.approver, **values)
+        one = disbursements.submit_disbursement(disbursement=one, by=team.approver)
+        by_row.append((one, list(AuditLogEntry.objects.filter(disbursement=one).values_list(
+            "action", "actor", "summary", "fields"))))
+    assert codes.categories
+
+    def fields(disbursement):
+        fresh = Disbursement.objects.get(pk=disbursement.pk)
+        return {name: getattr(fresh, name) for name in (*COMPARED, "status")}
+
+    for (imported, imported_log), (recorded, recorded_log) in zip(bulk, by_row, strict=True):
+        assert fields(imported) == fields(recorded)
+        assert Disbursement.objects.get(pk=imported.pk).submitted_at is not None
+        assert [entry[0::2] for entry in imported_log] == [entry[0::2] for entry in recorded_log] == [
+            ("recorded", "recorded as a draft"), ("submitted", "draft → submitted")]
+        assert {entry[1] for entry in imported_log} == {team.volunteer.pk}
+    assert AuditLogEntry.objects.filter(action="imported").count() == 1
+
+
+BAD_NUMBERS = [
+    ("amount", "1e30", "at most 92\u00a0233\u00a0720\u00a0368\u00a0547\u00a0758.07 EUR"),
+    ("amount", "1E+400", "at most 92\u00a0233\u00a0720\u00a0368\u00a0547\u00a0758.07 EUR"),
+    ("amount", "1E+999999999", "at most 92\u00a0233"),
+    ("amount", "9" * 40, "at most 92\u00a0233"),
+    ("amount", "92233720368547758.08", "at most 92\u00a0233\u00a0720\u00a0368\u00a0547\u00a0758.07 EUR"),
+    ("amount", "NaN", "Not an amount"),
+    ("amount", "sNaN", "Not an amount"),
+    ("amount", "Infinity", "Not an amount"),
+    ("amount", "-Infinity", "Not an amount"),
+    ("amount", "-0", "more than zero"),
+    ("amount", "1.001", "more decimals than EUR allows"),
+    ("amount", "1E-400", "more decimals than EUR allows"),
+    ("amount", "0." + "0" * 39 + "1", "more decimals than EUR allows"),
+    ("exchange_rate", "1e30", "more than zero and at most 9\u00a0999\u00a0999\u00a0999.9999999999"),
+    ("exchange_rate", "1E+400", "at most 9\u00a0999\u00a0999\u00a0999.9999999999"),
+    ("exchange_rate", "9" * 40, "at most 9\u00a0999\u00a0999\u00a0999.9999999999"),
+    ("exchange_rate", "10000000000", "at most 9\u00a0999\u00a0999\u00a0999.9999999999"),
+    ("exchange_rate", "NaN", "more than zero"),
+    ("exchange_rate", "Infinity", "more than zero"),
+    ("exchange_rate", "-0", "more than zero"),
+    ("exchange_rate", "0.00000000001", "at most 10 decimal places"),
+    ("exchange_rate", "1E-400", "at most 10 decimal places"),
+    ("people_helped", "9" * 40, "at most 2\u00a0147\u00a0483\u00a0647"),
+    ("people_helped", "²", "whole number above zero"),
+]
+
+
+@pytest.mark.parametrize(("column", "value", "message"), BAD_NUMBERS)
+def test_a_number_of_any_size_or_form_is_a_row_error_naming_the_range(team, column, value, message):
+    cells = _foreign(**{column: value}) if column == "exchange_rate" else row(**{column: value})
+    errors = refused(csv_bytes([row(), cells]), team)
+    assert [(error.row, error.column) for error in errors] == [(3, column)]
+    assert message in errors[0].message
+    assert "amount_minor" not in errors[0].message
+
+
+def test_a_rate_that_makes_the_ledger_amount_too_large_is_refused_on_the_amount(team):
+    errors = refused(csv_bytes([_foreign(amount="92233720368547758.07", exchange_rate="9999999999")]), team)
+    assert [(error.row, error.column) for error in errors] == [(2, "amount")]
+    assert "the most the books can hold" in errors[0].message
+
+
+def test_a_text_longer_than_its_column_is_refused_as_the_model_would(team):
+    errors = refused(csv_bytes([row(payee_name="P" * 201), row(case_reference="C" * 65)]), team)
+    assert [(error.row, error.column) for error in errors] == [(2, "payee_name"), (3, "case_reference")]
+    assert "at most 200 characters" in errors[0].message
+
+
+@pytest.mark.parametrize("column", ["amount", "payee_name", "notes", "category"])
+def test_a_nul_inside_a_cell_is_refused_with_its_row_and_column(team, column):
+    cells = row()
+    cells[column] = cells[column][:3] + "\x00" + cells[column][3:]
+    errors = refused(csv_bytes([row(), cells]), team)
+    assert (3, column) in [(error.row, error.column) for error in errors]
+    nul = next(error for error in errors if error.column == column)
+    assert "NUL character" in nul.message and "not UTF-8" not in nul.message
+
+
+def test_nuls_all_through_the_heading_still_mean_the_file_is_not_utf8(team):
+    source = csv_text([row()]).encode("utf-16-le")  # No byte order mark: decodes as UTF-8 with NULs.
+    errors = refused(source, team)
+    assert [(error.row, error.column) for error in errors] == [(None, "")] and "not UTF-8" in errors[0].message
+
+
+def test_the_command_reports_bad_numbers_by_row_never_a_traceback(team, csv_path, capsys):
+    path = csv_path([row(amount="1E+400"), _foreign(exchange_rate="1e30"), row(notes="a\x00b")])
+    with pytest.raises(CommandError, match=r"3 problem\(s\) found; nothing was recorded"):
+        call_command("import_disbursements", str(path), "--recorded-by", "volunteer")
+    lines = capsys.readouterr().err.splitlines()
+    assert [line.split(":", 1)[0] for line in lines] == ["row 2, amount", "row 3, exchange_rate", "row 4, notes"]
+    assert Disbursement.objects.count() == 0
+
+
+@pytest.mark.parametrize("who", ["volunteer", "volunteer@example.org", "VOLUNTEER@Example.ORG", " volunteer "])
+def test_the_command_takes_an_email_in_any_case_or_a_username(team, csv_path, who):
+    call_command("import_disbursements", str(csv_path([row()])), "--recorded-by", who)
+    assert Disbursement.objects.get().recorded_by == team.volunteer
+
+
+def test_the_command_refuses_an_email_two_users_share(team, csv_path):
+    make_user("volunteer-again", "add_disbursement")
+    type(team.volunteer).objects.filter(username="volunteer-again").update(email="Volunteer@example.org")
+    with pytest.raises(CommandError, match="more than one user"):
+        call_command("import_disbursements", str(csv_path([row()])), "--recorded-by", "volunteer@example.org")
+    assert Disbursement.objects.count() == 0
+
+
+def test_the_command_refuses_an_unknown_email(team, csv_path):
+    with pytest.raises(CommandError, match="no user with the username or email 'nobody@example.org'"):
+        call_command("import_disbursements", str(csv_path([row()])), "--recorded-by", "nobody@example.org")

@@ -5,9 +5,36 @@ from pathlib import Path
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.core.management.base import BaseCommand, CommandError
+from django.db.models import Q
 
 from donations.audit import RECORD
 from donations.disbursement_csv import DisbursementImportError, import_disbursements
+
+
+def find_user(identifier: str):
+    """The one user with this username, or with this email in any case; CommandError for none or several.
+
+    Oscar gives self-registered customers random usernames, so volunteers know
+    each other by email. Two accounts sharing an email (Django allows it), or
+    one account's username being another's email, is refused rather than
+    guessed: the disbursements would carry the wrong name for good.
+    """
+    user_model = get_user_model()
+    identifier = identifier.strip()
+    email_field = user_model.get_email_field_name()
+    matches = list(
+        user_model._default_manager.filter(
+            Q(**{user_model.USERNAME_FIELD: identifier}) | Q(**{f"{email_field}__iexact": identifier})
+        )[:3]
+    )
+    if not identifier or not matches:
+        raise CommandError(f"There is no user with the username or email {identifier!r}.")
+    if len(matches) > 1:
+        names = ", ".join(repr(user.get_username()) for user in matches)
+        raise CommandError(
+            f"{identifier!r} names more than one user ({names}): give the username of the one who recorded them."
+        )
+    return matches[0]
 
 
 class Command(BaseCommand):
@@ -21,8 +48,8 @@ class Command(BaseCommand):
         parser.add_argument(
             "--recorded-by",
             required=True,
-            metavar="USERNAME",
-            help="The finance volunteer the disbursements are recorded by.",
+            metavar="EMAIL_OR_USERNAME",
+            help="The finance volunteer the disbursements are recorded by: their email (any case) or username.",
         )
         parser.add_argument("--submit", action="store_true", help="Submit them for approval as well.")
         parser.add_argument("--dry-run", action="store_true", help="Check the file and record nothing.")
@@ -33,11 +60,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **options):
-        user_model = get_user_model()
-        try:
-            user = user_model._default_manager.get_by_natural_key(options["recorded_by"])
-        except user_model.DoesNotExist:
-            raise CommandError(f"There is no user {options['recorded_by']!r}.") from None
+        user = find_user(options["recorded_by"])
         if not user.is_active or not user.has_perm(RECORD):
             raise CommandError(f"The user {user.get_username()!r} may not record disbursements (needs {RECORD}).")
         try:

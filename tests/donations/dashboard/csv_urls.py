@@ -19,6 +19,7 @@ def disbursement_list(request: HttpRequest) -> HttpResponse:
 finance_patterns = [
     path("disbursements/", disbursement_list, name="disbursement-list"),
     path("disbursements/import/", csv_views.DisbursementImportView.as_view(), name="disbursement-import"),
+    path("disbursements/import/<int:pk>/", csv_views.disbursement_import_job, name="disbursement-import-job"),
     path("disbursements/template.csv", csv_views.disbursement_template_csv, name="disbursement-template"),
     path("disbursements/export.csv", csv_views.disbursement_export_csv, name="disbursement-export"),
 ]

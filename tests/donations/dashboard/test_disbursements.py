@@ -392,3 +392,68 @@ def test_an_approver_reverses_a_posted_disbursement_and_a_volunteer_cannot(clien
     assert disbursement.status == "reversed" and disbursement.reversed_by == team.approver
     assert f"entry #{disbursement.reversal_entry.sequence}" in " ".join(messages_of(response))
     assert 'id="reverse_button"' not in response.content.decode()
+
+
+# --- Values of any size or form -------------------------------------------------------------
+
+HUGE_VALUES = [
+    ({"currency": "UAH", "rate_source": "NBU", "rate_date": "2025-03-10", "exchange_rate": "1e30"}, "exchange_rate",
+     "at most 9\u00a0999\u00a0999\u00a0999.9999999999"),
+    ({"currency": "UAH", "rate_source": "NBU", "rate_date": "2025-03-10", "exchange_rate": "1E+400"},
+     "exchange_rate", "more than zero and at most 9\u00a0999"),
+    ({"currency": "UAH", "rate_source": "NBU", "rate_date": "2025-03-10", "exchange_rate": "NaN"}, "exchange_rate",
+     "more than zero"),
+    ({"currency": "UAH", "rate_source": "NBU", "rate_date": "2025-03-10", "exchange_rate": "-0"}, "exchange_rate",
+     "more than zero"),
+    ({"currency": "UAH", "rate_source": "NBU", "rate_date": "2025-03-10", "exchange_rate": "0.00000000001"},
+     "exchange_rate", "at most 10 decimal places"),
+    ({"amount": "1e30"}, "amount", "at most 92\u00a0233\u00a0720\u00a0368\u00a0547\u00a0758.07 EUR"),
+    ({"amount": "1E+999999999"}, "amount", "at most 92\u00a0233"),
+    ({"amount": "9" * 29}, "amount", "at most 92\u00a0233"),  # The form takes 30 characters at most.
+    ({"amount": "92233720368547758.08"}, "amount", "at most 92\u00a0233\u00a0720\u00a0368\u00a0547\u00a0758.07"),
+    ({"amount": "Infinity"}, "amount", "Not an amount"),
+    ({"amount": "-0"}, "amount", "more than zero"),
+    ({"amount": "1.001"}, "amount", "more decimals than EUR allows"),
+    ({"currency": "UAH", "amount": "92233720368547758.07", "exchange_rate": "2", "rate_source": "NBU",
+      "rate_date": "2025-03-10"}, "amount", "the most the books can hold"),
+    ({"people_helped": "9" * 12}, "people_helped", "at most 2\u00a0147\u00a0483\u00a0647"),
+]
+
+
+def english(path: str) -> str:
+    """The page in English, whichever language reverse() was in, as the messages asserted are English."""
+    return path.replace("/uk/", "/en/", 1)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("changes", "field", "message"), HUGE_VALUES)
+def test_an_amount_or_rate_of_any_size_is_an_error_on_its_field_not_a_500(client, team, changes, field, message):
+    """The record form: a clear message naming the range, under the field, never amount_minor; nothing written."""
+    login(client, team.volunteer)
+    response = client.post(english(url("disbursement-create")), {**FORM, **changes})
+    assert response.status_code == 200
+    errors = response.context["form"].errors
+    assert set(errors) == {field}, errors
+    assert message in " ".join(errors[field])
+    assert "amount_minor" not in response.content.decode()
+    assert Disbursement.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_the_edit_form_refuses_a_huge_rate_and_keeps_the_draft(client, team):
+    disbursement = record(team)
+    login(client, team.volunteer)
+    data = {**FORM, "currency": "UAH", "exchange_rate": "1e30", "rate_source": "NBU", "rate_date": "2025-03-10"}
+    response = client.post(english(url("disbursement-edit", pk=disbursement.pk)), data)
+    assert response.status_code == 200
+    assert "at most 9\u00a0999" in " ".join(response.context["form"].errors["exchange_rate"])
+    assert reload(disbursement).currency == "EUR"
+
+
+@pytest.mark.django_db
+def test_the_range_message_is_in_the_volunteers_language(client, team):
+    login(client, team.volunteer)
+    response = client.post(url("disbursement-create").replace("/en/", "/uk/", 1), {**FORM, "amount": "1e30"})
+    assert response.status_code == 200
+    message = " ".join(response.context["form"].errors["amount"])
+    assert "92\u00a0233\u00a0720\u00a0368\u00a0547\u00a0758.07" in message and "The amount" not in message
