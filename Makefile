@@ -21,10 +21,12 @@ LOCALSTRIPE_PORT ?= 12112
 STANDIN_SECRET_KEY := sk_test_standin_not_a_secret
 STANDIN_WEBHOOK_SECRET := whsec_standin_not_a_secret
 
-## run: install, migrate, load the demo catalogue, serve on http://127.0.0.1:8000 (SQLite; no keys: offline Stripe stand-in)
+## run: install, migrate, load the demo catalogue, serve on http://$(HOST):$(PORT) (SQLite; no keys: offline Stripe stand-in)
+## SITE_URL (the address emails, printed links and PDF reports point at) follows HOST and PORT unless it is set.
 run: export DEBUG = 1
 run: $(BIN)/.installed
-	@if [ -z "$$STRIPE_SECRET_KEY" ]; then \
+	@host=$(HOST); [ "$$host" != 0.0.0.0 ] || host=127.0.0.1; export SITE_URL="$${SITE_URL:-http://$$host:$(PORT)}"; \
+	if [ -z "$$STRIPE_SECRET_KEY" ]; then \
 	  export STRIPE_SECRET_KEY=$(STANDIN_SECRET_KEY) STRIPE_WEBHOOK_SECRET=$(STANDIN_WEBHOOK_SECRET) \
 	         STRIPE_API_BASE=http://127.0.0.1:$(STANDIN_PORT); \
 	  $(BIN)/python -m shop.payments.standin --port $(STANDIN_PORT) --localstripe-port $(LOCALSTRIPE_PORT) \

@@ -113,17 +113,24 @@ def ensure_site() -> int:
     """Name the site after SITE_URL: Oscar's emails build their links from it.
 
     Django creates the site as "example.com"; a real address set in SITE_URL
-    replaces that placeholder, but a name staff chose is left alone.
+    replaces that placeholder, but a name staff chose is left alone. A
+    loopback address (a development server, ``make run`` on some port)
+    follows SITE_URL, so emails point at the server actually running.
     """
     domain = urlsplit(settings.SITE_URL).netloc or "127.0.0.1:8000"
     site, created = Site.objects.get_or_create(
         pk=settings.SITE_ID, defaults={"domain": domain, "name": "Territories are people"}
     )
-    if not created and site.domain == "example.com":
+    if not created and site.domain != domain and (site.domain == "example.com" or _is_loopback(site.domain)):
         site.domain, site.name = domain, "Territories are people"
         site.save()
         return 1
     return int(created)
+
+
+def _is_loopback(domain: str) -> bool:
+    host = domain.rsplit(":", 1)[0] if not domain.endswith("]") else domain
+    return host in ("127.0.0.1", "localhost", "[::1]", "::1")
 
 
 def ensure_countries() -> int:

@@ -175,6 +175,32 @@ def test_setup_shop_names_the_site_after_site_url(settings):
     assert Site.objects.get_current().domain == "shop.territoriesarepeople.example"
 
 
+@pytest.mark.django_db
+def test_a_development_site_follows_site_url_but_a_real_domain_stays(settings):
+    """``make run PORT=8011`` sets SITE_URL to :8011: the links in emails must follow, a real name must not."""
+    from django.contrib.sites.models import Site
+
+    settings.SITE_URL = "http://127.0.0.1:8000"
+    call_command("setup_shop", stdout=StringIO())
+    settings.SITE_URL = "http://127.0.0.1:8011"
+    call_command("setup_shop", stdout=StringIO())
+    assert Site.objects.get_current().domain == "127.0.0.1:8011"
+
+    Site.objects.filter(pk=settings.SITE_ID).update(domain="shop.territoriesarepeople.example")
+    Site.objects.clear_cache()
+    call_command("setup_shop", stdout=StringIO())
+    assert Site.objects.get_current().domain == "shop.territoriesarepeople.example"
+
+
+@pytest.mark.django_db
+def test_the_printed_links_point_at_site_url(debug, settings):
+    settings.SITE_URL = "http://127.0.0.1:8011"
+    printed = seed_demo()
+    assert "Staff sign-in: http://127.0.0.1:8011/en/dashboard/" in printed
+    assert "http://127.0.0.1:8011/en/impact/" in printed
+    assert ":8000" not in printed
+
+
 # --- The demo ledger ---------------------------------------------------------------------
 
 

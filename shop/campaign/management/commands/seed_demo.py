@@ -36,6 +36,7 @@ class Command(BaseCommand):
             raise CommandError("The demo staff account is only created with DEBUG on.")
         email, password = staff
         self.stdout.write(self.style.SUCCESS(describe_created(created)))
-        self.stdout.write(f"Staff sign-in: http://127.0.0.1:8000/en/dashboard/  email {email}  password {password}")
+        site = settings.SITE_URL.rstrip("/")
+        self.stdout.write(f"Staff sign-in: {site}/en/dashboard/  email {email}  password {password}")
         self.stdout.write(f"Finance volunteer {VOLUNTEER_EMAIL} and approver {APPROVER_EMAIL}, same password")
         self.stdout.write(f"A demo supporter's impact page: {demo_impact_url()}")
