@@ -13,6 +13,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.urls import reverse
 from django.utils import translation
 from oscar.core.loading import get_class, get_model
 
@@ -183,6 +184,22 @@ def _record_payment(attempt: PaymentAttempt, order: Any, session: stripe_gateway
         PaymentEventQuantity.objects.create(event=event, line=line, quantity=line.quantity)
 
 
+def order_status_url(order: Any) -> str:
+    """The absolute address of the order's status page, in the active language.
+
+    A signed-in customer's account page, or for a guest Oscar's anonymous
+    order page (the order number and a hash of it, so it cannot be guessed).
+    Absolute from SITE_URL, as the impact link is: there is no request here.
+    """
+    if order.user_id:
+        path = reverse("customer:order", kwargs={"order_number": order.number})
+    else:
+        path = reverse(
+            "customer:anon-order", kwargs={"order_number": order.number, "hash": order.verification_hash()}
+        )
+    return settings.SITE_URL.rstrip("/") + path
+
+
 def send_confirmation(order: Any, *, language: str | None = None) -> None:
     """The order confirmation email (Oscar's ORDER_PLACED message), in the language the customer paid in.
 
@@ -199,6 +216,7 @@ def send_confirmation(order: Any, *, language: str | None = None) -> None:
             "impact_url": impact_url(order, language),
         }
         with translation.override(language):
+            context["status_url"] = order_status_url(order)
             OrderDispatcher(logger=logger).send_order_placed_email_for_user(order, context)
     except Exception:  # the order stands; a mail outage must not undo or repeat it
         logger.exception("Confirmation email for order %s could not be sent", order.number)

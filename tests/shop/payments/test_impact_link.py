@@ -105,3 +105,28 @@ def test_an_order_without_a_link_still_gets_its_email_without_the_paragraph(clie
     (message,) = mail.outbox
     assert "/impact/" not in message.body
     assert "See what your order pays for" not in message.body
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_email_links_to_the_order_status_page_which_shows_the_impact_link(client, attempt, stripe_http):  # noqa: F811
+    """A guest finds the order again from the email, and the impact link again from the order's status page."""
+    attempt.language = "uk"
+    attempt.save(update_fields=["language"])
+    stripe_http.respond(responses.session_paid())
+    post_event(client, completed_event())
+
+    order = Order.objects.get()
+    status_path = f"/uk/accounts/order-status/{order.number}/{order.verification_hash()}/"
+    (message,) = mail.outbox
+    assert f"{SITE}{status_path}" in message.body
+    assert f'href="{SITE}{status_path}"' in html_body(message)
+
+    # Oscar asks a guest for the order's email address before it shows the order.
+    form = client.get(status_path, follow=True)
+    token = OrderImpactLink.objects.get(order=order).token
+    assert token not in form.content.decode()
+    wrong = client.post(form.redirect_chain[-1][0], {"email": "someone-else@example.org"}, follow=True)
+    assert token not in wrong.content.decode()
+    page = client.post(form.redirect_chain[-1][0], {"email": order.guest_email or order.email}, follow=True)
+    assert page.status_code == 200
+    assert f'href="/uk/impact/{token}/"' in page.content.decode()
