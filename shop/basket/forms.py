@@ -4,6 +4,7 @@ from oscar.apps.basket import forms as oscar_forms
 from oscar.core.loading import get_model
 from oscar.forms import widgets
 
+from shop.catalogue.translation import option_value
 from shop.donation import DONATION_AMOUNT_OPTION_CODE, donation_limits, is_donation, parse_donation_amount
 
 ProductAttributeValue = get_model("catalogue", "ProductAttributeValue")
@@ -23,7 +24,7 @@ VARIANT_ATTRIBUTE_CODES = ("colour", "size")
 
 
 def variant_choices(children) -> list[tuple[int, str]]:
-    """('Black, M') for each child, in the attribute options' own order (S before M before L).
+    """('Black, M', on /uk/ 'Чорний, M') for each child, in the attribute options' own order (S before M before L).
 
     One query over all the children's values, whatever the number of variants;
     plain values rather than model instances, as this runs on every product page.
@@ -36,7 +37,7 @@ def variant_choices(children) -> list[tuple[int, str]]:
     labels: dict[int, list[str]] = {}
     order: dict[int, list[int]] = {}
     for product_id, option_id, option_text, text in values:
-        labels.setdefault(product_id, []).append(option_text or text or "")
+        labels.setdefault(product_id, []).append(option_value(option_text) if option_text else text or "")
         order.setdefault(product_id, []).append(option_id or 0)
     ordered = sorted(children, key=lambda child: (order.get(child.id, []), child.id))
     return [(child.id, ", ".join(filter(None, labels.get(child.id, []))) or child.get_title()) for child in ordered]

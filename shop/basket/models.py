@@ -1,7 +1,6 @@
-from django.utils.translation import gettext
 from oscar.apps.basket.abstract_models import AbstractBasket, AbstractLine
 
-from shop.catalogue.translation import product_title
+from shop.catalogue.translation import line_title
 from shop.donation import is_donation
 
 
@@ -19,10 +18,11 @@ class Basket(AbstractBasket):
 class Line(AbstractLine):
     @property
     def description(self):
-        # "A gift (Amount = '25.00')" reads like a product option; a gift is a gift.
+        # "A gift (Amount = '25.00')" reads like a product option; a gift is a
+        # gift (line_title names it so, with no options).
+        description = line_title(self)
         if is_donation(self.product):
-            return gettext("Donation to the aid fund")
-        description = product_title(self.product)
+            return description
         options = [f"{attribute.option.name} = {attribute.value}" for attribute in self.attributes.all()]
         return f"{description} ({', '.join(options)})" if options else description
 

@@ -19,6 +19,7 @@ import pycountry
 from django.conf import settings
 from django.contrib.sites.models import Site
 from django.core.files.base import ContentFile
+from django.utils.translation import gettext_noop, pgettext_noop
 from oscar.core.loading import get_model
 
 from donations.vocabulary import ensure_vocabulary
@@ -50,7 +51,14 @@ EU_MEMBERS = (
 )
 
 SIZES = ("XS", "S", "M", "L", "XL", "XXL")
-COLOURS = ("Black", "White", "Olive", "Navy")
+# Colour names, attribute names and shipping methods are msgids as well as
+# data: pages show them in the visitor's language (shop/catalogue/translation.py).
+COLOURS = (
+    pgettext_noop("product option", "Black"),
+    pgettext_noop("product option", "White"),
+    pgettext_noop("product option", "Olive"),
+    pgettext_noop("product option", "Navy"),
+)
 
 # (slug, name, has size and colour)
 MERCH_CLASSES = (
@@ -86,11 +94,14 @@ DONATION_DESCRIPTION_UK = (
 
 # (code, name, description, [(upper limit in kg, charge in the shop currency)])
 SHIPPING_ZONES = (
-    ("ua", "Ukraine — Nova Poshta", "Delivery to a Nova Poshta branch or parcel locker in Ukraine.",
+    ("ua", gettext_noop("Ukraine — Nova Poshta"),
+     gettext_noop("Delivery to a Nova Poshta branch or parcel locker in Ukraine."),
      [("1", "3.00"), ("2", "4.00"), ("5", "6.00")]),
-    ("eu", "European Union — tracked post", "Tracked international post to the 27 member states of the EU.",
+    ("eu", gettext_noop("European Union — tracked post"),
+     gettext_noop("Tracked international post to the 27 member states of the EU."),
      [("0.5", "6.00"), ("1", "9.00"), ("2", "12.00"), ("5", "18.00")]),
-    ("world", "Rest of the world — tracked post", "Tracked international post to every other country we ship to.",
+    ("world", gettext_noop("Rest of the world — tracked post"),
+     gettext_noop("Tracked international post to every other country we ship to."),
      [("0.5", "10.00"), ("1", "15.00"), ("2", "22.00"), ("5", "35.00")]),
 )
 
@@ -181,8 +192,8 @@ def ensure_product_classes() -> Counter[str]:
         attributes = [("weight", "Weight (kg)", ProductAttribute.FLOAT, None)]
         if has_variants:
             attributes += [
-                ("size", "Size", ProductAttribute.OPTION, sizes),
-                ("colour", "Colour", ProductAttribute.OPTION, colours),
+                ("size", pgettext_noop("product option", "Size"), ProductAttribute.OPTION, sizes),
+                ("colour", pgettext_noop("product option", "Colour"), ProductAttribute.OPTION, colours),
             ]
         for code, attribute_name, attribute_type, group in attributes:
             _, was_created = ProductAttribute.objects.get_or_create(

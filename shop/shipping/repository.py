@@ -13,6 +13,8 @@ from django.utils.translation import gettext_lazy as _
 from oscar.apps.shipping import methods, repository
 from oscar.core.loading import get_model
 
+from shop.catalogue.translation import shipping_method_name
+
 WeightBased = get_model("shipping", "WeightBased")
 
 
@@ -29,6 +31,20 @@ class Repository(repository.Repository):
     ) -> list[Any]:
         available = WeightBased.objects.prefetch_related("bands").order_by("code")
         if shipping_addr is not None:
-            return list(available.filter(countries=shipping_addr.country_id))
+            return localised(available.filter(countries=shipping_addr.country_id))
         # No address yet (the basket page's estimate): any method will do.
-        return list(available) or [ChargedAtCheckout()]
+        return localised(available) or [ChargedAtCheckout()]
+
+
+def localised(rows: Any) -> list[Any]:
+    """The methods named and described in the active language, for the pages that list them.
+
+    The rows are fresh instances that are never saved, so the database keeps
+    the names staff wrote; an order stores the name in the catalogue's
+    language (fulfilment places orders under it) and pages translate it back.
+    """
+    rows = list(rows)
+    for method in rows:
+        method.name = shipping_method_name(method.name)
+        method.description = shipping_method_name(method.description)
+    return rows

@@ -10,6 +10,7 @@ from django.templatetags.static import static
 from django.urls import translate_url
 from django.utils.translation import get_language
 
+from shop.catalogue import translation as catalogue_translation
 from shop.catalogue.translation import category_name, product_description, product_title
 
 register = template.Library()
@@ -94,3 +95,37 @@ def localised_description(product) -> str:
 @register.filter
 def localised_name(category) -> str:
     return category_name(category)
+
+
+@register.filter
+def line_title(line) -> str:
+    """A basket or order line's product in the page's language (the stored title if the product is gone)."""
+    return catalogue_translation.line_title(line)
+
+
+@register.filter
+def image_alt(image, product) -> str:
+    """``{{ image|image_alt:product }}``: the caption on /en/, the product's title in other languages."""
+    return catalogue_translation.image_alt(image, product)
+
+
+@register.filter
+def address_lines(address) -> list[str]:
+    """The address's lines, the country named in the page's language."""
+    return catalogue_translation.address_lines(address)
+
+
+@register.filter
+def country_name(country) -> str:
+    return catalogue_translation.country_name(country)
+
+
+@register.filter
+def shipping_name(name) -> str:
+    """A shipping method's name or description (or an order's stored one) in the page's language."""
+    return catalogue_translation.shipping_method_name(str(name or ""))
+
+
+@register.filter
+def option_value(value) -> str:
+    return catalogue_translation.option_value(str(value or ""))
