@@ -19,7 +19,7 @@ import pycountry
 from django.conf import settings
 from django.contrib.sites.models import Site
 from django.core.files.base import ContentFile
-from django.utils.translation import gettext_noop, pgettext_noop
+from django.utils.translation import gettext_noop
 from oscar.core.loading import get_model
 
 from donations.vocabulary import ensure_vocabulary
@@ -54,10 +54,10 @@ SIZES = ("XS", "S", "M", "L", "XL", "XXL")
 # Colour names, attribute names and shipping methods are msgids as well as
 # data: pages show them in the visitor's language (shop/catalogue/translation.py).
 COLOURS = (
-    pgettext_noop("product option", "Black"),
-    pgettext_noop("product option", "White"),
-    pgettext_noop("product option", "Olive"),
-    pgettext_noop("product option", "Navy"),
+    gettext_noop("Black"),
+    gettext_noop("White"),
+    gettext_noop("Olive"),
+    gettext_noop("Navy"),
 )
 
 # (slug, name, has size and colour)
@@ -192,8 +192,8 @@ def ensure_product_classes() -> Counter[str]:
         attributes = [("weight", "Weight (kg)", ProductAttribute.FLOAT, None)]
         if has_variants:
             attributes += [
-                ("size", pgettext_noop("product option", "Size"), ProductAttribute.OPTION, sizes),
-                ("colour", pgettext_noop("product option", "Colour"), ProductAttribute.OPTION, colours),
+                ("size", gettext_noop("Size"), ProductAttribute.OPTION, sizes),
+                ("colour", gettext_noop("Colour"), ProductAttribute.OPTION, colours),
             ]
         for code, attribute_name, attribute_type, group in attributes:
             _, was_created = ProductAttribute.objects.get_or_create(

@@ -13,7 +13,7 @@ from functools import lru_cache
 from typing import Any
 
 import pycountry
-from django.utils.translation import get_language, gettext, pgettext
+from django.utils.translation import get_language, gettext
 from django.utils.translation import override as language_override
 
 from shop.donation import is_donation
@@ -53,9 +53,6 @@ def category_name(category: Any, language: str | None = None) -> str:
 # Texts the shop sets up itself (reference_data.py: option values, attribute
 # names, shipping methods) are English msgids in the message catalogue, so they
 # read in the page's language; a text staff typed differently reads as typed.
-OPTION_CONTEXT = "product option"
-
-
 def _in_language(language: str | None):
     return language_override(language) if language else nullcontext()
 
@@ -65,7 +62,7 @@ def option_value(value: str, language: str | None = None) -> str:
     if not value:
         return ""
     with _in_language(language):
-        return pgettext(OPTION_CONTEXT, value)
+        return gettext(value)
 
 
 def attribute_name(name: str, language: str | None = None) -> str:
@@ -73,7 +70,7 @@ def attribute_name(name: str, language: str | None = None) -> str:
     if not name:
         return ""
     with _in_language(language):
-        return pgettext(OPTION_CONTEXT, name)
+        return gettext(name)
 
 
 def shipping_method_name(name: str, language: str | None = None) -> str:
