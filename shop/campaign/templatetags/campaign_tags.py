@@ -8,7 +8,7 @@ from django import template
 from django.conf import settings
 from django.templatetags.static import static
 from django.urls import translate_url
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext
 
 from shop.catalogue import translation as catalogue_translation
 from shop.catalogue.translation import category_name, product_description, product_title
@@ -49,7 +49,7 @@ def share_links(context, url: str, text: str) -> list[dict[str, str]]:
          "href": "https://t.me/share/url?" + urlencode({"url": page_url, "text": f"{text} #{hashtag}"})},
         {"name": "WhatsApp", "icon": "",
          "href": "https://wa.me/?" + urlencode({"text": f"{text} {page_url} #{hashtag}"})},
-        {"name": "Email", "icon": "fas fa-envelope",
+        {"name": gettext("Email"), "icon": "fas fa-envelope",
          "href": f"mailto:?subject={quote(text)}&body={quote(page_url)}"},
     ]
 
