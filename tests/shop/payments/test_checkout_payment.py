@@ -202,7 +202,9 @@ def test_expired_session_gives_the_basket_back(client, attempt):
 
 
 @pytest.mark.django_db
-def test_cancel_returns_a_usable_basket(client, attempt):
+def test_cancel_returns_a_usable_basket(client, attempt, stripe_http):
+    stripe_http.respond(responses.session_open())
+    stripe_http.respond(responses.session_expired())  # closed at Stripe before the basket is given back
     response = client.get(reverse("payments:cancelled") + f"?order={attempt.order_number}")
     assert response["Location"] == reverse("basket:summary")
     basket = client.get(response["Location"]).context["basket"]
