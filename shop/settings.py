@@ -504,6 +504,13 @@ STRIPE_WEBHOOK_QUEUE = env_bool("STRIPE_WEBHOOK_QUEUE", False)
 if STRIPE_API_BASE and STRIPE_SECRET_KEY.startswith(("sk_live_", "rk_live_")):
     raise ImproperlyConfigured("STRIPE_API_BASE must not be set with a live Stripe key: live payments go to Stripe.")
 
+# "Find my order" (shop/payments/order_lookup.py): tries allowed per client address,
+# and per order number, in each window.
+ORDER_LOOKUP_MAX_TRIES = env_int("ORDER_LOOKUP_MAX_TRIES", 5)
+ORDER_LOOKUP_WINDOW_MINUTES = env_int("ORDER_LOOKUP_WINDOW_MINUTES", 15)
+if ORDER_LOOKUP_MAX_TRIES < 1 or ORDER_LOOKUP_WINDOW_MINUTES < 1:
+    raise ImproperlyConfigured("ORDER_LOOKUP_MAX_TRIES and ORDER_LOOKUP_WINDOW_MINUTES must be at least 1")
+
 # --- Campaign ---------------------------------------------------------------
 
 # Amount limits for a gift of the supporter's choosing, in the shop currency.

@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
@@ -21,8 +22,10 @@ from shop.payments.abandoned import (
     leaves_payment_attempts_alone,
     settle_abandoned_attempt,
 )
+from shop.payments.forms import FindOrderForm
 from shop.payments.fulfilment import PaymentMismatch, fulfil_checkout_session
 from shop.payments.models import PaymentAttempt
+from shop.payments.order_lookup import look_up_order
 from shop.payments.webhooks import (
     NOT_THE_SHOPS,
     NotTheShops,
@@ -147,3 +150,37 @@ def payment_cancelled(request: HttpRequest) -> HttpResponse:
         messages.warning(request, _("We could not reach the card payment service to cancel the payment. Your basket "
                                     "is kept safe; please try again in a minute."))
     return redirect("basket:summary")
+
+
+def find_order(request: HttpRequest) -> HttpResponse:
+    """Find my order: the order's status page for its number and email, the same answer for any wrong pair."""
+    form = FindOrderForm(request.POST or None)
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        result = look_up_order(
+            email=form.cleaned_data["email"],
+            number=form.cleaned_data["number"],
+            client_address=request.META.get("REMOTE_ADDR", ""),
+        )
+        if result.too_many_tries:
+            status = 429
+            form.add_error(
+                None,
+                ngettext(
+                    "Too many tries. Please wait %(minutes)d minute and try again.",
+                    "Too many tries. Please wait %(minutes)d minutes and try again.",
+                    result.wait_minutes,
+                )
+                % {"minutes": result.wait_minutes},
+            )
+        elif result.order is None:
+            form.add_error(
+                None,
+                _("We found no order with that number and email address. Please check both; the number is in "
+                  "your confirmation email."),
+            )
+        else:
+            # Oscar's guest order page asks for the email once more unless the session holds it.
+            request.session["anon_order_email"] = result.order.email
+            return redirect(result.status_path)
+    return render(request, "payments/find_order.html", {"form": form}, status=status)
