@@ -40,6 +40,10 @@ class BasketMiddleware(OscarBasketMiddleware):
         settlement = settle_on_return(request.session, request.user)
         if settlement is None:
             return None
+        if settlement.outcome is Outcome.ORDER_PLACED and request.resolver_match.namespace == "customer":
+            # On their way to an order page already (the email's status link): no detour.
+            messages.success(request, _("Your payment went through: thank you! Your confirmation email is on its way."))
+            return None
         if settlement.outcome is Outcome.ORDER_PLACED:
             request.session["checkout_order_id"] = settlement.order.id
             messages.success(request, _("Your payment went through: thank you! Here is your order."))

@@ -110,6 +110,18 @@ def test_paid_meanwhile_places_the_order_once_and_shows_it(client, attempt, stri
 
 
 @pytest.mark.django_db(transaction=True)
+def test_paid_and_placed_by_the_webhook_while_away_shows_the_order_once(client, attempt, stripe_http):
+    stripe_http.respond(responses.session_paid())
+    post_event(client, completed_event())
+    calls = len(stripe_http.requests)
+    response = client.get(reverse("basket:summary"))
+    assert response["Location"] == reverse("checkout:thank-you")
+    assert len(stripe_http.requests) == calls  # the order exists: Stripe is not asked
+    assert client.get(reverse("basket:summary")).status_code == 200  # once only
+    assert Order.objects.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
 def test_paid_between_looking_and_expiring_places_the_order_and_never_thaws(client, attempt, stripe_http):
     """Stripe refuses to expire a session paid a moment ago; the refusal means "look again", not "unpaid"."""
     stripe_http.respond(responses.session_open())

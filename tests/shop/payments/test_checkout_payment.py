@@ -232,7 +232,10 @@ def test_a_webhook_for_another_currency_is_not_fulfilled(client, attempt, stripe
 
 
 @pytest.mark.django_db
-def test_unknown_session_on_return_is_a_clear_message(client, attempt):
+def test_unknown_session_on_return_is_a_clear_message(client, attempt, stripe_http):
+    # The basket page it leads to then settles this browser's own open payment (test_abandoned.py).
+    stripe_http.respond(responses.session_open())
+    stripe_http.respond(responses.session_expired())
     response = client.get(reverse("payments:return") + "?session_id=cs_test_unknown", follow=True)
     assert "could not find that payment" in response.content.decode()
     assert Order.objects.count() == 0
