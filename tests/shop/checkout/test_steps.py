@@ -48,3 +48,22 @@ def test_the_steps_speak_ukrainian():
     with translation.override("uk"):
         labels = [step.label for step in checkout_steps(oscar_step=1)]
     assert labels == ["Адреса", "Доставка", "Перевірте замовлення", "Оплата"]
+
+
+@pytest.mark.django_db
+def test_the_page_waiting_for_stripe_is_a_checkout_page_on_its_last_step(rf):
+    """payments/processing.html: the site's layout and the steps, payment current, none linking back."""
+    import re
+    from types import SimpleNamespace
+
+    from django.contrib.auth.models import AnonymousUser
+    from django.template.loader import render_to_string
+
+    request = rf.get("/en/checkout/stripe/return/")
+    request.user = AnonymousUser()
+    html = render_to_string("payments/processing.html", {"attempt": SimpleNamespace(order_number="100042")},
+                            request=request)
+    assert 'class="site-header"' in html and 'class="site-footer"' in html
+    assert re.findall(r'class="checkout-steps__step is-(\w+)"', html) == ["done", "done", "done", "current"]
+    assert "/checkout/shipping-address/" not in html
+    assert "Order 100042" in html
