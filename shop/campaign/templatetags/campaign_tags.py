@@ -98,12 +98,6 @@ def localised_name(category) -> str:
 
 
 @register.filter
-def line_title(line) -> str:
-    """A basket or order line's product in the page's language (the stored title if the product is gone)."""
-    return catalogue_translation.line_title(line)
-
-
-@register.filter
 def image_alt(image, product) -> str:
     """``{{ image|image_alt:product }}``: the caption on /en/, the product's title in other languages."""
     return catalogue_translation.image_alt(image, product)
