@@ -32,6 +32,7 @@ class CheckoutPlan:
     shipping_charge: Any  # Oscar Price
     order_total: Any  # Oscar Price
     language: str
+    pickup_point: str = ""  # the Nova Poshta branch or parcel locker, when the method delivers to one
 
 
 def next_order_number(basket: Any) -> str:
@@ -77,6 +78,7 @@ def start_payment(plan: CheckoutPlan, *, success_url: str, cancel_url: str) -> s
             email=plan.email,
             shipping_address=address_fields(plan.shipping_address),
             shipping_method_code=getattr(plan.shipping_method, "code", ""),
+            pickup_point=plan.pickup_point,
             currency=plan.order_total.currency,
             total_minor=Money.from_decimal(plan.order_total.incl_tax, plan.order_total.currency).minor,
             shipping_minor=Money.from_decimal(plan.shipping_charge.incl_tax, plan.order_total.currency).minor,
