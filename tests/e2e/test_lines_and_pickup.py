@@ -45,7 +45,8 @@ def test_size_colour_and_branch_follow_the_order(live_server, browser, screensho
     Order = get_model("order", "Order")
     words = WORDS[language]
     shot = f"lines-{language}-{width}"
-    context = browser.new_context(viewport={"width": width, "height": 844}, locale="uk-UA" if language == "uk" else "en-GB")
+    locale = "uk-UA" if language == "uk" else "en-GB"
+    context = browser.new_context(viewport={"width": width, "height": 844}, locale=locale)
     page = context.new_page()
     base = f"{live_server.url}/{language}"
 
