@@ -10,6 +10,7 @@ from django.db import transaction
 from oscar.core.loading import get_model
 
 from donations.money import Money
+from shop.catalogue.variants import variant_label
 from shop.payments import stripe_gateway
 from shop.payments.models import PaymentAttempt
 
@@ -52,7 +53,10 @@ def checkout_lines(plan: CheckoutPlan) -> tuple[stripe_gateway.CheckoutLine, ...
             unit, quantity = Money(line_total.minor // line.quantity, currency), line.quantity
         else:
             unit, quantity = line_total, 1
-        name = line.description if quantity == line.quantity else f"{line.description} × {line.quantity}"
+        # The size and colour too: Stripe's page is where the supporter last checks what they pay for.
+        variant = variant_label(line.product, plan.language)
+        description = f"{line.description} — {variant}" if variant else line.description
+        name = description if quantity == line.quantity else f"{description} × {line.quantity}"
         lines.append(stripe_gateway.CheckoutLine(name=name[:250], unit_amount=unit, quantity=quantity))
     shipping = Money.from_decimal(plan.shipping_charge.incl_tax, currency)
     if shipping.minor:

@@ -43,9 +43,13 @@ class Repository(repository.Repository):
         return list(available)
 
     def get_default_shipping_method(self, basket: Any, shipping_addr: Any = None, **kwargs: Any) -> Any:
-        """The method the basket page shows; without an address, what shipping will cost at least."""
-        if shipping_addr is not None or not basket.is_shipping_required():
+        """The method the basket page shows: the address's cheapest, or without one what shipping costs at least."""
+        if not basket.is_shipping_required():
             return super().get_default_shipping_method(basket, shipping_addr=shipping_addr, **kwargs)
+        if shipping_addr is not None:
+            for_address = self.get_shipping_methods(basket, shipping_addr=shipping_addr, **kwargs)
+            if for_address:
+                return min(for_address, key=lambda method: method.calculate(basket).incl_tax)
         return DependsOnAddress(cheapest_charge(self.get_shipping_methods(basket, **kwargs), basket))
 
 

@@ -30,3 +30,17 @@ def test_the_basket_shows_shipping_from_the_cheapest_charge_and_a_total_before_s
     assert "from €3.00 — depends on the address" in html  # Nova Poshta, not EU post, is the cheapest
     assert "Total before shipping" in html
     assert page.context["order_total"].incl_tax == page.context["basket"].total_incl_tax  # nothing guessed in
+
+
+@pytest.mark.django_db
+def test_once_the_address_is_known_the_basket_shows_its_shipping(client, tshirt, shipping_methods):
+    from tests.shop.test_checkout import guest_checkout_to_preview
+
+    parent, children = tshirt
+    client.post(reverse("basket:add", kwargs={"pk": parent.pk}), {"quantity": 1, "child_id": children[0].pk})
+    guest_checkout_to_preview(client, "DE")
+    page = client.get(reverse("basket:summary"))
+    html = page.content.decode()
+    assert "depends on the address" not in html
+    assert page.context["shipping_method"].code == "eu"
+    assert page.context["order_total"].incl_tax == 35  # 29.00 and 6.00 to Germany, as the preview will say
