@@ -27,10 +27,13 @@ WORDS = {
 
 
 @pytest.fixture
-def shop(db, settings):
+def shop(db, django_user_model):
     ukraine = factories.CountryFactory(iso_3166_1_a2="UA")
     factories.WeightBasedFactory(code="ua", name="Ukraine — Nova Poshta", countries=[ukraine])
     factories.campaign_page()
+    django_user_model.objects.create_superuser(
+        username="staff@example.org", email="staff@example.org", password="staff-pass-123"
+    )
     return factories.hoodie(sold_out=[("Black", "S")])
 
 
@@ -116,3 +119,15 @@ def test_size_colour_and_branch_follow_the_order(live_server, browser, screensho
         assert name in html and value in html, (key, html[:2000])
     assert "№ 25" in html
     context.close()
+
+    if width == 1280:  # whoever packs the parcel reads the dashboard's order page
+        staff = browser.new_context(viewport={"width": width, "height": 844}).new_page()
+        staff.goto(f"{base}/accounts/login/")
+        staff.fill("input[name=login-username]", "staff@example.org")
+        staff.fill("input[name=login-password]", "staff-pass-123")
+        staff.press("input[name=login-password]", "Enter")
+        staff.wait_for_load_state()
+        staff.goto(f"{base}/dashboard/orders/{order.number}/")
+        _assert_shows(staff.inner_text("body"), words, "size", "colour", "branch")
+        staff.screenshot(path=str(screenshots / f"{shot}-dashboard-order.png"), full_page=True)
+        staff.context.close()
