@@ -44,3 +44,24 @@ def test_once_the_address_is_known_the_basket_shows_its_shipping(client, tshirt,
     assert "depends on the address" not in html
     assert page.context["shipping_method"].code == "eu"
     assert page.context["order_total"].incl_tax == 35  # 29.00 and 6.00 to Germany, as the preview will say
+
+
+@pytest.mark.django_db
+def test_the_basket_reads_every_lines_size_and_colour_without_a_query_per_line(
+    client, shipping_methods, django_assert_num_queries
+):
+    from shop.catalogue.variants import line_options
+    from tests import factories
+
+    hoodie = factories.hoodie(colours=("Black", "Navy"), sizes=("S", "M"))
+    for child in hoodie.children.all():
+        client.post(reverse("basket:add", kwargs={"pk": hoodie.pk}), {"quantity": 1, "child_id": child.pk})
+    page = client.get(reverse("basket:summary"))
+    basket = page.context["basket"]
+    assert page.content.decode().count('class="line-options"') == 4
+    with django_assert_num_queries(0):  # loaded with the lines (Basket.all_lines)
+        options = [line_options(line, "uk") for line in basket.all_lines()]
+    assert sorted(options) == [
+        [("Колір", "Темно-синій"), ("Розмір", "M")], [("Колір", "Темно-синій"), ("Розмір", "S")],
+        [("Колір", "Чорний"), ("Розмір", "M")], [("Колір", "Чорний"), ("Розмір", "S")],
+    ]
