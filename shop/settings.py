@@ -434,6 +434,16 @@ OSCAR_PRODUCTS_PER_PAGE = 20
 # product pages lean and stores nothing more about visitors.
 OSCAR_HIDDEN_FEATURES = ["reviews", "wishlists"]
 OSCAR_REQUIRED_ADDRESS_FIELDS = ("first_name", "last_name", "line1", "line4", "postcode", "country")
+# An order is placed only once its payment is confirmed, so it starts as paid;
+# staff move it on in the dashboard. Supporters see these in plain, translated
+# words (shop/order_status.py, which holds the same codes).
+OSCAR_INITIAL_ORDER_STATUS = "Paid"
+OSCAR_ORDER_STATUS_PIPELINE = {
+    "Paid": ("Sent", "Cancelled"),
+    "Sent": ("Delivered",),
+    "Delivered": (),
+    "Cancelled": (),
+}
 
 
 def _finance(user, url_name, *args):

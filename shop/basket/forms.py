@@ -82,3 +82,15 @@ class AddToBasketForm(oscar_forms.AddToBasketForm):
 
 class SimpleAddToBasketForm(oscar_forms.SimpleAddToBasketMixin, AddToBasketForm):
     pass
+
+
+class BasketLineForm(oscar_forms.BasketLineForm):
+    def __init__(self, strategy, *args, **kwargs):
+        super().__init__(strategy, *args, **kwargs)
+        if self.instance.id and is_donation(self.instance.product):
+            # A gift is one line of the chosen amount: the basket shows no
+            # quantity box for it, and a crafted quantity other than 1 (or 0,
+            # Oscar's "remove") is refused rather than multiplying the gift.
+            self.fields["quantity"] = forms.IntegerField(
+                label=_("Quantity"), min_value=0, max_value=1, required=False, initial=1, widget=forms.HiddenInput()
+            )
