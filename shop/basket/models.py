@@ -2,6 +2,7 @@ from django.utils.translation import gettext
 from oscar.apps.basket.abstract_models import AbstractBasket, AbstractLine
 
 from shop.catalogue.translation import product_title
+from shop.catalogue.variants import attribute_values_prefetch
 from shop.donation import is_donation
 
 
@@ -14,6 +15,12 @@ class Basket(AbstractBasket):
         the price had changed.
         """
         return self.strategy.fetch_for_product_with_options(product, options or [])
+
+    def all_lines(self):
+        """Oscar's lines, with what each line shows of its variant (size, colour) loaded at once."""
+        if self.id is not None and self._lines is None:
+            self._lines = super().all_lines().prefetch_related(attribute_values_prefetch("product__attribute_values"))
+        return super().all_lines()
 
 
 class Line(AbstractLine):

@@ -19,6 +19,7 @@ import pycountry
 from django.conf import settings
 from django.contrib.sites.models import Site
 from django.core.files.base import ContentFile
+from django.utils.translation import gettext_noop
 from oscar.core.loading import get_model
 
 from donations.vocabulary import ensure_vocabulary
@@ -50,7 +51,9 @@ EU_MEMBERS = (
 )
 
 SIZES = ("XS", "S", "M", "L", "XL", "XXL")
-COLOURS = ("Black", "White", "Olive", "Navy")
+# Stored in English; marked so that order lines, emails and the variant menu show them in
+# Ukrainian too (shop.catalogue.variants.catalogue_text).
+COLOURS = (gettext_noop("Black"), gettext_noop("White"), gettext_noop("Olive"), gettext_noop("Navy"))
 
 # (slug, name, has size and colour)
 MERCH_CLASSES = (
@@ -181,8 +184,8 @@ def ensure_product_classes() -> Counter[str]:
         attributes = [("weight", "Weight (kg)", ProductAttribute.FLOAT, None)]
         if has_variants:
             attributes += [
-                ("size", "Size", ProductAttribute.OPTION, sizes),
-                ("colour", "Colour", ProductAttribute.OPTION, colours),
+                ("size", gettext_noop("Size"), ProductAttribute.OPTION, sizes),
+                ("colour", gettext_noop("Colour"), ProductAttribute.OPTION, colours),
             ]
         for code, attribute_name, attribute_type, group in attributes:
             _, was_created = ProductAttribute.objects.get_or_create(
