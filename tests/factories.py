@@ -215,3 +215,26 @@ def campaign_page() -> CampaignPage:
             body_en=section["body"]["en"], body_uk=section["body"]["uk"],
         )
     return page
+
+
+def hoodie(colours=("Black", "Navy"), sizes=("S", "M"), sold_out=()):
+    """A hoodie as setup_shop's classes make it: one variant per colour and size, told apart by attributes."""
+    from shop.campaign.reference_data import ensure_product_classes
+
+    ensure_product_classes()
+    AttributeOption = get_model("catalogue", "AttributeOption")
+    parent = ParentProductFactory(
+        title="Hoodie Territories are people", product_class=ProductClass.objects.get(slug="hoodie")
+    )
+    ProductImageFactory(product=parent)
+    for colour in colours:
+        for size in sizes:
+            child = Product(structure=Product.CHILD, parent=parent, upc=f"TEST-HD-{colour.upper()}-{size}",
+                            is_public=True)
+            child.attr.colour = AttributeOption.objects.get(group__code="colour", option=colour)
+            child.attr.size = AttributeOption.objects.get(group__code="size", option=size)
+            child.attr.weight = 0.6
+            child.save()
+            StockRecordFactory(product=child, partner_sku=child.upc, price=Decimal("59.00"),
+                               num_in_stock=0 if (colour, size) in sold_out else 10)
+    return parent

@@ -1,13 +1,11 @@
 from django import forms
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from oscar.apps.basket import forms as oscar_forms
-from oscar.core.loading import get_model
 from oscar.forms import widgets
 
-from shop.catalogue.translation import option_value
+from shop.catalogue.variants import variant_label, variant_sort_key
 from shop.donation import DONATION_AMOUNT_OPTION_CODE, donation_limits, is_donation, parse_donation_amount
-
-ProductAttributeValue = get_model("catalogue", "ProductAttributeValue")
 
 
 class DonationAmountField(forms.CharField):
@@ -18,29 +16,23 @@ class DonationAmountField(forms.CharField):
         return parse_donation_amount(value)
 
 
-# The attributes that tell one variant from another; weight and the like are
-# shipping details, not choices a supporter makes.
-VARIANT_ATTRIBUTE_CODES = ("colour", "size")
+def variant_choices(children, unavailable=(), language: str | None = None) -> list[tuple[int, str]]:
+    """("Black, M") for each child, in the attribute options' own order (S before M before L).
 
-
-def variant_choices(children) -> list[tuple[int, str]]:
-    """('Black, M', on /uk/ 'Чорний, M') for each child, in the attribute options' own order (S before M before L).
-
-    One query over all the children's values, whatever the number of variants;
-    plain values rather than model instances, as this runs on every product page.
+    Labels come from ``shop.catalogue.variants`` (the same words every line
+    shows) and from the children's prefetched attribute values; a sold-out
+    variant says so, as well as being disabled, because a greyed-out option
+    alone is easy to miss and is not announced by every screen reader.
     """
-    values = (
-        ProductAttributeValue.objects.filter(product__in=children, attribute__code__in=VARIANT_ATTRIBUTE_CODES)
-        .order_by("attribute__code")
-        .values_list("product_id", "value_option_id", "value_option__option", "value_text")
-    )
-    labels: dict[int, list[str]] = {}
-    order: dict[int, list[int]] = {}
-    for product_id, option_id, option_text, text in values:
-        labels.setdefault(product_id, []).append(option_value(option_text) if option_text else text or "")
-        order.setdefault(product_id, []).append(option_id or 0)
-    ordered = sorted(children, key=lambda child: (order.get(child.id, []), child.id))
-    return [(child.id, ", ".join(filter(None, labels.get(child.id, []))) or child.get_title()) for child in ordered]
+    sold_out = set(unavailable)
+    ordered = sorted(children, key=lambda child: (variant_sort_key(child), child.id))
+    choices = []
+    for child in ordered:
+        label = variant_label(child, language) or child.get_title()
+        if child.id in sold_out:
+            label = gettext("%(variant)s — sold out") % {"variant": label}
+        choices.append((child.id, label))
+    return choices
 
 
 class AddToBasketForm(oscar_forms.AddToBasketForm):
@@ -69,7 +61,7 @@ class AddToBasketForm(oscar_forms.AddToBasketForm):
             if not self.basket.strategy.fetch_for_product(child).availability.is_available_to_buy
         ]
         self.fields["child_id"] = forms.ChoiceField(
-            choices=variant_choices(children),
+            choices=variant_choices(children, unavailable),
             label=_("Variant"),
             widget=widgets.AdvancedSelect(disabled_values=unavailable),
         )

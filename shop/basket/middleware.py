@@ -37,6 +37,8 @@ class BasketMiddleware(OscarBasketMiddleware):
             return None
         if getattr(view_func, "leaves_payment_attempts_alone", False) or view_func.__module__ == "django.views.static":
             return None
+        if any(namespace.endswith("dashboard") for namespace in request.resolver_match.namespaces):
+            return None  # Staff screens are not the supporter's way back to the shop: no detour, no Stripe call.
         settlement = settle_on_return(request.session, request.user)
         if settlement is None:
             return None

@@ -1,6 +1,8 @@
+from django.utils.translation import gettext
 from oscar.apps.basket.abstract_models import AbstractBasket, AbstractLine
 
-from shop.catalogue.translation import line_title
+from shop.catalogue.translation import product_title
+from shop.catalogue.variants import attribute_values_prefetch
 from shop.donation import is_donation
 
 
@@ -14,15 +16,20 @@ class Basket(AbstractBasket):
         """
         return self.strategy.fetch_for_product_with_options(product, options or [])
 
+    def all_lines(self):
+        """Oscar's lines, with what each line shows of its variant (size, colour) loaded at once."""
+        if self.id is not None and self._lines is None:
+            self._lines = super().all_lines().prefetch_related(attribute_values_prefetch("product__attribute_values"))
+        return super().all_lines()
+
 
 class Line(AbstractLine):
     @property
     def description(self):
-        # "A gift (Amount = '25.00')" reads like a product option; a gift is a
-        # gift (line_title names it so, with no options).
-        description = line_title(self)
+        # "A gift (Amount = '25.00')" reads like a product option; a gift is a gift.
         if is_donation(self.product):
-            return description
+            return gettext("Donation to the aid fund")
+        description = product_title(self.product)
         options = [f"{attribute.option.name} = {attribute.value}" for attribute in self.attributes.all()]
         return f"{description} ({', '.join(options)})" if options else description
 

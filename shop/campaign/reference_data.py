@@ -51,14 +51,9 @@ EU_MEMBERS = (
 )
 
 SIZES = ("XS", "S", "M", "L", "XL", "XXL")
-# Colour names, attribute names and shipping methods are msgids as well as
-# data: pages show them in the visitor's language (shop/catalogue/translation.py).
-COLOURS = (
-    gettext_noop("Black"),
-    gettext_noop("White"),
-    gettext_noop("Olive"),
-    gettext_noop("Navy"),
-)
+# Stored in English; marked so that order lines, emails and the variant menu show them in
+# Ukrainian too (shop.catalogue.variants.catalogue_text).
+COLOURS = (gettext_noop("Black"), gettext_noop("White"), gettext_noop("Olive"), gettext_noop("Navy"))
 
 # (slug, name, has size and colour)
 MERCH_CLASSES = (

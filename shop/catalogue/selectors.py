@@ -8,6 +8,7 @@ from oscar.core.loading import get_model
 from oscar.core.thumbnails import get_thumbnailer
 
 from shop.catalogue.freshness import GRID_CACHE_SECONDS, catalogue_version
+from shop.catalogue.variants import attribute_values_prefetch
 
 Option = get_model("catalogue", "Option")
 Product = get_model("catalogue", "Product")
@@ -17,10 +18,12 @@ ProductImage = get_model("catalogue", "ProductImage")
 def product_page_products() -> QuerySet:
     """Products with what the product page reads prefetched (a fixed number of queries).
 
-    Variants come with their stock records, so the variant menu and the
-    "from" price cost no query per variant.
+    Variants come with their stock records and choice attributes, so the
+    variant menu and the "from" price cost no query per variant.
     """
-    public_children = Product.objects.public().prefetch_related("stockrecords").order_by("id")
+    public_children = (
+        Product.objects.public().prefetch_related("stockrecords", attribute_values_prefetch()).order_by("id")
+    )
     # Oscar's has_options reads these annotations instead of asking per product.
     options = Option.objects.filter(productclass=OuterRef("product_class"))
     own_options = Option.objects.filter(product=OuterRef("pk"))

@@ -13,10 +13,46 @@ from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+from django.views import generic
 from oscar.apps.checkout import views as oscar_views
 
+from shop.checkout.forms import ShippingMethodForm
 from shop.payments.abandoned import remember_attempt
 from shop.payments.attempts import CheckoutPlan, PaymentNotStarted, start_payment
+from shop.shipping.pickup import needs_pickup_point
+
+
+class ShippingMethodView(oscar_views.ShippingMethodView):
+    """Oscar's shipping step, which also asks Nova Poshta deliveries for their branch or parcel locker."""
+
+    form_class = ShippingMethodForm
+
+    def get(self, request, *args, **kwargs):
+        # Oscar chooses the only method itself and moves on; Nova Poshta is the
+        # only method for Ukraine, and still needs the number, so it is shown.
+        if request.basket.is_shipping_required() and self.checkout_session.is_shipping_address_set():
+            self._methods = self.get_available_shipping_methods()
+            if len(self._methods) == 1 and needs_pickup_point(self._methods[0]):
+                return generic.FormView.get(self, request, *args, **kwargs)
+        return super().get(request, *args, **kwargs)
+
+    def get_initial(self):
+        return {"pickup_point": self.checkout_session.pickup_point()}
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["pickup_point_methods"] = [method.code for method in self._methods if needs_pickup_point(method)]
+        return context
+
+    def form_valid(self, form):
+        self.checkout_session.use_pickup_point(form.cleaned_data["pickup_point"])
+        return super().form_valid(form)
+
+    def form_invalid(self, form):
+        if "method_code" in form.errors:
+            return super().form_invalid(form)
+        # The number was wrong: the page says why beside the field, keeping what was typed.
+        return self.render_to_response(self.get_context_data(form=form))
 
 
 # Not one transaction per request here: the payment attempt must be committed
@@ -45,6 +81,7 @@ class PaymentDetailsView(oscar_views.PaymentDetailsView):
             shipping_charge=submission["shipping_charge"],
             order_total=submission["order_total"],
             language=get_language() or "uk",
+            pickup_point=self.pickup_point_for(submission["shipping_method"]),
         )
         # Built absolute first: Stripe replaces the literal {CHECKOUT_SESSION_ID}.
         success_url = request.build_absolute_uri(reverse("payments:return")) + "?session_id={CHECKOUT_SESSION_ID}"
@@ -66,4 +103,5 @@ class PaymentDetailsView(oscar_views.PaymentDetailsView):
         context = super().get_context_data(**kwargs)
         context["confirmation_email"] = self.confirmation_email()
         context["card_payment_open"] = bool(settings.STRIPE_SECRET_KEY)
+        context["pickup_point"] = self.pickup_point_for(context.get("shipping_method"))
         return context

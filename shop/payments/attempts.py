@@ -10,6 +10,7 @@ from django.db import transaction
 from oscar.core.loading import get_model
 
 from donations.money import Money
+from shop.catalogue.variants import variant_label
 from shop.payments import stripe_gateway
 from shop.payments.models import PaymentAttempt
 
@@ -32,6 +33,7 @@ class CheckoutPlan:
     shipping_charge: Any  # Oscar Price
     order_total: Any  # Oscar Price
     language: str
+    pickup_point: str = ""  # the Nova Poshta branch or parcel locker, when the method delivers to one
 
 
 def next_order_number(basket: Any) -> str:
@@ -51,7 +53,10 @@ def checkout_lines(plan: CheckoutPlan) -> tuple[stripe_gateway.CheckoutLine, ...
             unit, quantity = Money(line_total.minor // line.quantity, currency), line.quantity
         else:
             unit, quantity = line_total, 1
-        name = line.description if quantity == line.quantity else f"{line.description} × {line.quantity}"
+        # The size and colour too: Stripe's page is where the supporter last checks what they pay for.
+        variant = variant_label(line.product, plan.language)
+        description = f"{line.description} — {variant}" if variant else line.description
+        name = description if quantity == line.quantity else f"{description} × {line.quantity}"
         lines.append(stripe_gateway.CheckoutLine(name=name[:250], unit_amount=unit, quantity=quantity))
     shipping = Money.from_decimal(plan.shipping_charge.incl_tax, currency)
     if shipping.minor:
@@ -77,6 +82,7 @@ def start_payment(plan: CheckoutPlan, *, success_url: str, cancel_url: str) -> s
             email=plan.email,
             shipping_address=address_fields(plan.shipping_address),
             shipping_method_code=getattr(plan.shipping_method, "code", ""),
+            pickup_point=plan.pickup_point,
             currency=plan.order_total.currency,
             total_minor=Money.from_decimal(plan.order_total.incl_tax, plan.order_total.currency).minor,
             shipping_minor=Money.from_decimal(plan.shipping_charge.incl_tax, plan.order_total.currency).minor,

@@ -19,9 +19,10 @@ from oscar.core.loading import get_class, get_model
 
 from donations.money import Money
 from shop.catalogue.translation import CATALOGUE_LANGUAGE
+from shop.catalogue.variants import attribute_values_prefetch, recorded_options
 from shop.payments import stripe_gateway
 from shop.payments.impact import impact_link_for, impact_url
-from shop.payments.models import PaymentAttempt
+from shop.payments.models import OrderLineVariant, PaymentAttempt
 from shop.payments.proceeds import post_proceeds_for_order
 
 logger = logging.getLogger(__name__)
@@ -147,8 +148,21 @@ def _place_order(attempt: PaymentAttempt) -> Any:
         order_number=attempt.order_number,
         **extra,
     )
+    _record_variants(order)
     basket.submit()
     return order
+
+
+def _record_variants(order: Any) -> None:
+    """Keep each line's size and colour as bought: the product may be edited or deleted later."""
+    lines = order.lines.select_related("product").prefetch_related(
+        attribute_values_prefetch("product__attribute_values")
+    )
+    OrderLineVariant.objects.bulk_create(
+        OrderLineVariant(line=line, options=options)
+        for line in lines
+        if (options := recorded_options(line.product))
+    )
 
 
 def _shipping_address(attempt: PaymentAttempt) -> Any | None:

@@ -28,6 +28,10 @@ class PaymentAttempt(models.Model):
     # The fields of Oscar's ShippingAddress (country as its ISO code); empty when nothing ships.
     shipping_address = models.JSONField(default=dict, blank=True)
     shipping_method_code = models.CharField(max_length=128, blank=True)
+    # The Nova Poshta branch or parcel locker the parcel goes to (shop.shipping.pickup), when the
+    # method delivers to one. Oscar's ShippingAddress has no place for it: the paid order keeps it
+    # here, beside the address it was confirmed with, and its pages read it through the attempt.
+    pickup_point = models.CharField(max_length=8, blank=True)
     currency = models.CharField(max_length=3)
     total_minor = models.BigIntegerField()
     shipping_minor = models.BigIntegerField(default=0)
@@ -173,3 +177,20 @@ class OrderImpactLink(models.Model):
     def __str__(self) -> str:
         # Never the token: this string ends up in logs and the admin.
         return f"impact link of order {self.order_id}"
+
+
+class OrderLineVariant(models.Model):
+    """A line's variant as it was bought: "Size: M", "Colour: Black", in every language the shop speaks.
+
+    Oscar's order line keeps the title and SKU but not the size or colour;
+    read from the product later, they would change with every edit of the
+    catalogue. Recorded when the order is placed (``fulfilment``) and shown by
+    ``shop.catalogue.variants.line_options``.
+    """
+
+    line = models.OneToOneField("order.Line", on_delete=models.CASCADE, related_name="variant")
+    # [{"code": "size", "name": {"en": "Size", "uk": "Розмір"}, "value": {"en": "M", "uk": "M"}}, …]
+    options = models.JSONField(default=list)
+
+    def __str__(self) -> str:
+        return f"variant of order line {self.line_id}"

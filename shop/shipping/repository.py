@@ -18,11 +18,21 @@ from shop.catalogue.translation import shipping_method_name
 WeightBased = get_model("shipping", "WeightBased")
 
 
-class ChargedAtCheckout(methods.Free):
-    """The basket's estimate when no method is configured yet: no invented price."""
+class DependsOnAddress(methods.Free):
+    """The basket's shipping before an address is known: nothing guessed into the total.
 
-    code = "charged-at-checkout"
-    name = _("Shipping is worked out at checkout")
+    Oscar would show the first method's charge (EU tracked post for a buyer in
+    Ukraine, who then sees another figure at the preview). Instead the basket
+    says "from" the cheapest charge any method asks for this basket, and its
+    total is the total before shipping.
+    """
+
+    code = "depends-on-address"
+    name = _("Shipping depends on the address")
+    is_estimate = True
+
+    def __init__(self, cheapest: Any | None = None) -> None:
+        self.cheapest = cheapest  # an Oscar Price, or None when no method is configured yet
 
 
 class Repository(repository.Repository):
@@ -32,8 +42,23 @@ class Repository(repository.Repository):
         available = WeightBased.objects.prefetch_related("bands").order_by("code")
         if shipping_addr is not None:
             return localised(available.filter(countries=shipping_addr.country_id))
-        # No address yet (the basket page's estimate): any method will do.
-        return localised(available) or [ChargedAtCheckout()]
+        return localised(available)
+
+    def get_default_shipping_method(self, basket: Any, shipping_addr: Any = None, **kwargs: Any) -> Any:
+        """The method the basket page shows: the address's cheapest, or without one what shipping costs at least."""
+        if not basket.is_shipping_required():
+            return super().get_default_shipping_method(basket, shipping_addr=shipping_addr, **kwargs)
+        if shipping_addr is not None:
+            for_address = self.get_shipping_methods(basket, shipping_addr=shipping_addr, **kwargs)
+            if for_address:
+                return min(for_address, key=lambda method: method.calculate(basket).incl_tax)
+        return DependsOnAddress(cheapest_charge(self.get_shipping_methods(basket, **kwargs), basket))
+
+
+def cheapest_charge(shipping_methods: list[Any], basket: Any) -> Any | None:
+    """The lowest charge among the methods for this basket, or None when there are none."""
+    charges = [method.calculate(basket) for method in shipping_methods]
+    return min(charges, key=lambda price: price.incl_tax, default=None)
 
 
 def localised(rows: Any) -> list[Any]:

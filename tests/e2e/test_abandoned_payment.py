@@ -58,6 +58,11 @@ def go_to_payment(page, base: str, language: str, standin_url: str, *, first_tim
                             ("line4", "Kyiv"), ("postcode", "01001")):
             page.fill(f"input[name={name}]", value)
         page.get_by_role("button", name=CONTINUE).click()
+        # Nova Poshta, the method for Ukraine, asks for the branch or parcel locker.
+        page.wait_for_url("**/checkout/shipping-method/")
+        page.fill("input[name=pickup_point]", "25")
+        page.press("input[name=pickup_point]", "Enter")
+        page.wait_for_url("**/checkout/preview/")
     page.goto(f"{base}/{language}/checkout/preview/")
     page.locator("#place_order_form [type=submit]").click()
     page.wait_for_url(standin_url + "/checkout/pay/**")

@@ -134,6 +134,8 @@ def test_a_supporter_checks_out_in_the_campaigns_design(
     page.wait_for_url("**/checkout/shipping-method/")
     assert_site_layout(page)
     assert step_states(page) == ["done", "current", "todo", "todo"]
+    # Nova Poshta asks for the branch or parcel locker the parcel goes to.
+    page.fill("form:has(input[name=method_code][value=ua]) input[name=pickup_point]", "25")
     shot("4-shipping", full_page=True)
     page.locator("form:has(input[name=method_code][value=ua]) button[type=submit]").click()
 

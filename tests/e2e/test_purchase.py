@@ -56,6 +56,9 @@ def test_a_guest_buys_a_tshirt_and_staff_see_the_order(live_server, browser, scr
                         ("line4", "Kyiv"), ("postcode", "01001")):
         page.fill(f"input[name={name}]", value)
     page.get_by_role("button", name="Continue").click()
+    # Nova Poshta, the method for Ukraine, asks for the branch or parcel locker.
+    page.fill("input[name=pickup_point]", "25")
+    page.press("input[name=pickup_point]", "Enter")
     page.wait_for_url("**/checkout/preview/")
     page.get_by_role("button", name="Pay by card").click()
 

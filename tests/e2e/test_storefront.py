@@ -55,6 +55,9 @@ def test_supporter_walks_from_the_campaign_to_the_order_preview(live_server, bro
     # Ukraine is the only shipping country here, so Oscar asks no country.
     page.get_by_role("button", name="Continue").click()
 
+    # Nova Poshta, the method for Ukraine, asks for the branch or parcel locker.
+    page.fill("input[name=pickup_point]", "25")
+    page.press("input[name=pickup_point]", "Enter")
     page.wait_for_url("**/checkout/preview/")
     body = page.inner_text("body")
     assert "supporter@example.org" in body

@@ -122,6 +122,7 @@ def test_product_page_offers_each_variant_and_marks_sold_out(client, tshirt, dja
         assert f'value="{child.pk}"' in html
     sold_out = children[-1]
     assert f'<option value="{sold_out.pk}" disabled' in html
+    assert "Size XL — sold out" in html  # said in words, not only greyed out
     assert '<meta property="og:type" content="product">' in html
     assert '<meta property="product:price:amount" content="29.00">' in html
 

@@ -22,6 +22,11 @@ def add_to_basket(client, product, **data):
     client.post(reverse("basket:add", kwargs={"pk": product.pk}), {"quantity": 1, **data})
 
 
+def choose_nova_poshta(client, pickup_point="25"):
+    """The shipping step for Ukraine: Nova Poshta, to this branch or parcel locker."""
+    return client.post(reverse("checkout:shipping-method"), {"method_code": "ua", "pickup_point": pickup_point})
+
+
 def guest_checkout_to_preview(client, country_code="UA"):
     response = client.post(reverse("checkout:index"), {"username": "supporter@example.org", "options": "anonymous"})
     assert response.status_code == 302, response.content[:500]
@@ -35,12 +40,16 @@ def test_guest_reaches_the_preview_with_ukrainian_shipping(client, tshirt, shipp
     parent, children = tshirt
     add_to_basket(client, parent, child_id=children[0].pk)
     guest_checkout_to_preview(client, "UA")
-    # The only method for Ukraine is chosen for the customer, who lands on the preview.
-    preview = client.get(reverse("checkout:shipping-method"), follow=True)
+    # Nova Poshta is the only method for Ukraine, but it still needs the branch or parcel locker.
+    step = client.get(reverse("checkout:shipping-method"))
+    assert step.status_code == 200
+    assert 'name="pickup_point"' in step.content.decode()
+    preview = client.get(choose_nova_poshta(client, "№ 25")["Location"], follow=True)
     assert preview.redirect_chain[-1][0] == reverse("checkout:preview")
     html = preview.content.decode()
     assert "supporter@example.org" in html
     assert "Khreshchatyk 1" in html
+    assert "Nova Poshta branch or parcel locker: <strong>№ 25</strong>" in html
     assert preview.context["order_total"].incl_tax == Decimal("32.00")  # 29.00 + 3.00 for 0.3 kg to Ukraine
 
 
@@ -84,7 +93,7 @@ def test_the_preview_is_the_end_until_card_payment_opens(client, tshirt, shippin
     parent, children = tshirt
     add_to_basket(client, parent, child_id=children[0].pk)
     guest_checkout_to_preview(client)
-    client.get(reverse("checkout:shipping-method"))
+    choose_nova_poshta(client)
     response = client.post(reverse("checkout:preview"), {"action": "place_order"})
     assert response.status_code == 302
     assert response["Location"] == reverse("checkout:preview")
@@ -101,9 +110,55 @@ def test_signed_in_customer_reaches_the_preview(client, tshirt, shipping_methods
     response = client.get(reverse("checkout:index"))
     assert response.status_code == 302  # signed in: straight to the address
     client.post(reverse("checkout:shipping-address"), {**ADDRESS, "country": "UA"})
-    preview = client.get(reverse("checkout:shipping-method"), follow=True)
+    preview = client.get(choose_nova_poshta(client)["Location"], follow=True)
     assert preview.redirect_chain[-1][0] == reverse("checkout:preview")
     assert preview.context["order_total"].incl_tax == Decimal("32.00")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("typed", "error"),
+    [("", "Please enter the number"), ("abc", "digits only"), ("123456", "digits only"), ("0", "digits only"),
+     ("٢٥", "digits only")],
+)
+def test_a_wrong_branch_number_is_refused_plainly_and_nothing_is_lost(client, tshirt, shipping_methods, typed, error):
+    parent, children = tshirt
+    add_to_basket(client, parent, child_id=children[0].pk)
+    guest_checkout_to_preview(client, "UA")
+    response = choose_nova_poshta(client, typed)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert error in html
+    assert f'value="{typed}"' in html  # what was typed is still there to correct
+    assert "not permitted" not in html
+    # Nothing was chosen: the preview sends the supporter back for the number.
+    preview = client.get(reverse("checkout:preview"))
+    assert preview.status_code == 302
+    assert preview["Location"] == reverse("checkout:shipping-method")
+
+
+@pytest.mark.django_db
+def test_the_preview_asks_for_the_branch_if_the_method_was_chosen_without_it(client, tshirt, shipping_methods):
+    """A session holding Nova Poshta but no number (e.g. a stale one) cannot reach the preview."""
+    parent, children = tshirt
+    add_to_basket(client, parent, child_id=children[0].pk)
+    guest_checkout_to_preview(client, "UA")
+    session = client.session
+    session["checkout_data"]["shipping"]["method_code"] = "ua"
+    session.save()
+    response = client.get(reverse("checkout:preview"), follow=True)
+    assert response.redirect_chain[-1][0] == reverse("checkout:shipping-method")
+    assert "Please enter the number of the Nova Poshta branch" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_a_method_without_branches_asks_for_no_number(client, tshirt, shipping_methods):
+    parent, children = tshirt
+    add_to_basket(client, parent, child_id=children[0].pk)
+    guest_checkout_to_preview(client, "DE")
+    preview = client.get(reverse("checkout:shipping-method"), follow=True)
+    assert preview.redirect_chain[-1][0] == reverse("checkout:preview")
+    assert "Nova Poshta branch" not in preview.content.decode()
 
 
 def assert_site_layout(html: str) -> None:
@@ -146,7 +201,7 @@ def test_every_checkout_page_is_in_the_sites_layout_with_its_steps(client, tshir
     assert step_classes(methods) == ["done", "current", "todo", "todo"]
     assert "Ukraine — Ukrposhta" in methods
 
-    client.post(reverse("checkout:shipping-method"), {"method_code": "ua"})
+    client.post(reverse("checkout:shipping-method"), {"method_code": "ua", "pickup_point": "25"})
     preview = client.get(reverse("checkout:preview")).content.decode()
     assert_site_layout(preview)
     # Payment comes after the preview, and is not ticked before it.
@@ -175,6 +230,7 @@ def test_the_checkout_speaks_ukrainian(client, tshirt, shipping_methods):
     parent, children = tshirt
     add_to_basket(client, parent, child_id=children[0].pk)
     guest_checkout_to_preview(client, "UA")
+    choose_nova_poshta(client)
     with translation.override("uk"):
         url = reverse("checkout:preview")
     preview = client.get(url, follow=True).content.decode()
