@@ -89,3 +89,14 @@ class AddToBasketForm(oscar_forms.AddToBasketForm):
 
 class SimpleAddToBasketForm(oscar_forms.SimpleAddToBasketMixin, AddToBasketForm):
     pass
+
+
+class BasketLineForm(oscar_forms.BasketLineForm):
+    def __init__(self, strategy, *args, **kwargs):
+        super().__init__(strategy, *args, **kwargs)
+        # Oscar's basket shows the quantity box without its label; a screen reader
+        # would announce a bare "spin button" (WCAG 1.3.1, 4.1.2). The name says which line it counts.
+        if self.instance.id:
+            self.fields["quantity"].widget.attrs["aria-label"] = _("Quantity of %(item)s") % {
+                "item": self.instance.description
+            }
