@@ -169,6 +169,7 @@ PAGES = {
     "catalogue": ("/catalogue/", None),
     "product": (lambda shop: shop.product_path, None),
     "basket": ("/basket/", "at_preview"),
+    "checkout-email": ("/checkout/", "at_preview"),
     "checkout-address": ("/checkout/shipping-address/", "at_preview"),
     "checkout-shipping": ("/checkout/shipping-method/", "at_preview"),
     "checkout-preview": ("/checkout/preview/", "at_preview"),
@@ -231,3 +232,99 @@ def test_the_page_has_no_serious_accessibility_violations(
     page.screenshot(path=str(folder / f"{name}-{language}-{width}.png"), full_page=True)
     context.close()
     assert not violations, f"{name} /{language}/ at {WIDTHS[width]['width']} px:\n{describe(violations)}"
+
+
+# --- The checkout with the keyboard alone ------------------------------------------------------
+
+FOCUS_STYLE = """() => {
+    const element = document.activeElement;
+    const style = getComputedStyle(element);
+    const outlined = style.outlineStyle !== "none" && parseFloat(style.outlineWidth) > 0;
+    return {
+        tag: element.tagName.toLowerCase(), name: (element.innerText || element.value || element.name || "").trim().slice(0, 40),
+        visible: outlined || style.boxShadow !== "none",
+    };
+}"""
+
+
+class Keyboard:
+    """Moves focus with Tab (or Shift+Tab) only, and notes any stop that shows no focus indicator."""
+
+    def __init__(self, page):
+        self.page = page
+        self.unmarked: list[str] = []
+
+    def tab_to(self, selector: str, *, backwards: bool = False, limit: int = 120) -> None:
+        for _ in range(limit):
+            self.page.keyboard.press("Shift+Tab" if backwards else "Tab")
+            focus = self.page.evaluate(FOCUS_STYLE)
+            if not focus["visible"]:
+                self.unmarked.append(f"{self.page.url}: <{focus['tag']}> {focus['name']!r}")
+            if self.page.evaluate("s => document.activeElement.matches(s)", selector):
+                return
+        raise AssertionError(f"{selector} never took the focus on {self.page.url}")
+
+    def type_into(self, selector: str, text: str) -> None:
+        self.tab_to(selector)
+        self.page.keyboard.type(text)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_supporter_buys_a_hoodie_with_the_keyboard_alone(site_server, browser, screenshots, shop, standin, language):
+    """Product → size → basket → checkout as a guest → address → shipping → preview → pay → thank-you, no mouse."""
+    context = browser.new_context(viewport=WIDTHS["desktop"], locale="uk-UA" if language == "uk" else "en-GB")
+    page = context.new_page()
+    keys = Keyboard(page)
+    page.goto(f"{site_server.url}/{language}{shop.product_path}")
+
+    keys.tab_to("select[name=child_id]")
+    first = page.eval_on_selector("select[name=child_id]", "select => select.value")
+    page.keyboard.press("ArrowDown")  # the next size, as a keyboard user picks it
+    chosen = page.eval_on_selector("select[name=child_id]", "select => select.selectedOptions[0].textContent.trim()")
+    assert page.eval_on_selector("select[name=child_id]", "select => select.value") != first
+    keys.tab_to("#add_to_basket_form button[type=submit]")
+    page.screenshot(path=str(screenshots / f"keyboard-focus-add-to-basket-{language}.png"))
+    page.keyboard.press("Enter")
+    page.wait_for_load_state()
+
+    keys.tab_to(".site-nav__basket")
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"**/{language}/basket/")
+    keys.tab_to("a[href$='/checkout/']")
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"**/{language}/checkout/")
+
+    keys.type_into("input[name=username]", GUEST)
+    keys.tab_to("input[name=options]")
+    for _ in range(4):  # a radio group: arrows move the choice
+        if page.is_checked("input[name=options][value=anonymous]"):
+            break
+        page.keyboard.press("ArrowUp")
+    assert page.is_checked("input[name=options][value=anonymous]")
+    keys.tab_to("button[type=submit]")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/checkout/shipping-address/")
+
+    for name, value in ADDRESS:
+        keys.type_into(f"input[name={name}]", value)
+    keys.tab_to("#content_inner button[type=submit]")
+    page.screenshot(path=str(screenshots / f"keyboard-focus-address-{language}.png"))
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/checkout/shipping-method/")
+
+    keys.tab_to("#content_inner button[type=submit]")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/checkout/preview/")
+
+    keys.tab_to("#place-order")
+    page.screenshot(path=str(screenshots / f"keyboard-focus-pay-{language}.png"))
+    page.keyboard.press("Enter")
+    page.wait_for_url(standin.url + "/checkout/pay/**")
+
+    keys.tab_to("button[name=card][value=visa]")
+    page.screenshot(path=str(screenshots / f"keyboard-focus-stand-in-{language}.png"))
+    page.keyboard.press("Space")
+    page.wait_for_url("**/checkout/thank-you/")
+    assert chosen.split(",")[-1].strip() in page.inner_text("#content_inner") or chosen in page.inner_text("body")
+    context.close()
+    assert not keys.unmarked, "No visible focus indicator on:\n" + "\n".join(keys.unmarked)
