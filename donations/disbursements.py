@@ -37,13 +37,13 @@ from donations.audit import APPROVE, EDIT, POST, RECORD, require_permission, wri
 from donations.chart import aid_spent_account
 from donations.model_rules import model_rule_errors
 from donations.models import AidCategory, AuditLogEntry, Disbursement, JournalEntry, PublicDescription, Region
-from donations.money import Money, MoneyError, currency_exponent, normalise_currency, round_to_minor
+from donations.money import MAX_MINOR, Money, MoneyError, currency_exponent, normalise_currency, round_to_minor
 from donations.projection import Detail
 
 RATE_PLACES = 10  # Disbursement.exchange_rate's decimal places.
 RATE_MAX_DIGITS = 20
 # The columns' limits (BigIntegerField, PositiveIntegerField): beyond them the database refuses the row.
-AMOUNT_MAX_MINOR = 2**63 - 1
+AMOUNT_MAX_MINOR = MAX_MINOR
 PEOPLE_MAX = 2**31 - 1
 # Checked before any arithmetic: a Decimal like 1E+999999999 overflows the context when scaled.
 _AMOUNT_MAX_ADJUSTED = len(str(AMOUNT_MAX_MINOR)) - 1
@@ -144,7 +144,11 @@ def _clean_amount(amount: Any, currency: str | None, errors: dict[str, list[str]
                 % {"currency": code, "places": places}
             )
             return None
-        money = Money.from_decimal(value, code)
+        try:
+            money = Money.from_decimal(value, code)
+        except MoneyError:  # Within 19 digits but past the last minor unit a 64-bit integer holds.
+            errors.setdefault("amount", []).append(_amount_too_large(code))
+            return None
     if money.minor <= 0:
         errors.setdefault("amount", []).append(
             _("The amount paid must be more than zero, not %(amount)s.") % {"amount": money}
@@ -219,8 +223,10 @@ def _ledger_amount(money: Money, rate: Decimal, ledger_code: str) -> Money | Non
     """The amount in the ledger currency, exact: the product may have more digits than the default context."""
     with localcontext() as context:
         context.prec = 2 * RATE_MAX_DIGITS + 10
-        converted = round_to_minor(money.to_decimal() * rate, ledger_code)
-    return converted if converted.minor <= AMOUNT_MAX_MINOR else None
+        try:
+            return round_to_minor(money.to_decimal() * rate, ledger_code)
+        except MoneyError:  # More than the books can hold.
+            return None
 
 
 def _clean_text(values: dict[str, Any], field: str, errors: dict[str, list[str]]) -> str:

@@ -8,13 +8,34 @@ no float and no currency-less number ever reaches the books.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import (
+    ROUND_HALF_UP,
+    Clamped,
+    Context,
+    Decimal,
+    DecimalException,
+    Inexact,
+    InvalidOperation,
+    Overflow,
+    Rounded,
+    Subnormal,
+    Underflow,
+)
 
 # ISO 4217 minor-unit exponents that differ from 2 and that the campaign may meet.
 _EXPONENTS: dict[str, int] = {"JPY": 0, "KRW": 0, "HUF": 2, "BHD": 3, "KWD": 3}
 # Currencies the shop and the books accept; extend with care (rates, reports).
 KNOWN_CURRENCIES = frozenset(
     {"EUR", "UAH", "USD", "PLN", "GBP", "CHF", "CZK", "SEK", "NOK", "DKK", "CAD", "HUF", "RON", "MDL", "GEL"}
+)
+
+
+# The books keep minor units in 64-bit integers (BigIntegerField): nothing larger is money here.
+MAX_MINOR = 2**63 - 1
+# Wide enough for any amount a person can type, exact, and raising instead of rounding or clamping to zero.
+_EXACT = Context(
+    prec=60, Emax=10**6, Emin=-(10**6),
+    traps=[InvalidOperation, Overflow, Underflow, Subnormal, Inexact, Rounded, Clamped],
 )
 
 
@@ -41,6 +62,8 @@ class Money:
     def __post_init__(self) -> None:
         if not isinstance(self.minor, int) or isinstance(self.minor, bool):
             raise MoneyError(f"Minor units must be an integer, not {self.minor!r}")
+        if abs(self.minor) > MAX_MINOR:
+            raise MoneyError("The amount is too large to be money")
         object.__setattr__(self, "currency", normalise_currency(self.currency))
 
     @classmethod
@@ -55,10 +78,16 @@ class Money:
         if not value.is_finite():
             raise MoneyError(f"Not an amount: {amount!r}")
         exponent = currency_exponent(normalise_currency(currency))
-        scaled = value.scaleb(exponent)
-        if scaled != scaled.to_integral_value():
+        if value and value.adjusted() > len(str(MAX_MINOR)):
+            raise MoneyError("The amount is too large to be money")
+        try:
+            scaled = value.scaleb(exponent, context=_EXACT)
+            whole = scaled.to_integral_value(context=_EXACT)
+        except DecimalException as exc:
+            raise MoneyError(f"{amount} has more decimals than {currency} allows") from exc
+        if scaled != whole:
             raise MoneyError(f"{amount} has more decimals than {currency} allows")
-        return cls(int(scaled), currency)
+        return cls(int(whole), currency)
 
     @classmethod
     def zero(cls, currency: str) -> Money:

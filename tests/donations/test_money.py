@@ -59,3 +59,22 @@ def test_round_to_minor_rounds_half_up():
     assert round_to_minor(Decimal("12.345"), "EUR") == Money(1235, "EUR")
     assert round_to_minor(Decimal("-12.345"), "EUR") == Money(-1235, "EUR")
     assert round_to_minor(Decimal("0.004"), "EUR") == Money(0, "EUR")
+
+
+@pytest.mark.parametrize("amount", ["1e999999999", "9" * 40, "1E+100000", "92233720368547758.08"])
+def test_from_decimal_refuses_amounts_beyond_what_the_books_can_hold(amount):
+    # Not decimal.Overflow from deep inside, and not a 300,000-digit integer on its way to the database.
+    with pytest.raises(MoneyError, match="too large"):
+        Money.from_decimal(amount, "EUR")
+
+
+def test_from_decimal_refuses_a_vanishing_amount_instead_of_making_it_zero():
+    # The default decimal context would clamp 1e-999999999 to zero: money lost without an error.
+    with pytest.raises(MoneyError, match="more decimals"):
+        Money.from_decimal("1e-999999999", "EUR")
+
+
+def test_the_largest_amount_the_books_hold_is_still_money():
+    assert Money.from_decimal("92233720368547758.07", "EUR").minor == 2**63 - 1
+    with pytest.raises(MoneyError, match="too large"):
+        Money(-(2**63), "EUR")

@@ -7,6 +7,7 @@ import time
 
 import pytest
 from django.contrib.auth.models import User
+from playwright.sync_api import Error as PlaywrightError
 
 from donations.dashboard.groups import FINANCE_VOLUNTEERS, ensure_finance_groups
 from donations.disbursement_csv import TEMPLATE_COLUMNS
@@ -60,6 +61,26 @@ def log_in(browser, live_server, *, width: int, language: str):
     return context, page
 
 
+STATE_SCRIPT = """() => {
+    const bar = document.querySelector("#import_progress [role=progressbar]");
+    const text = document.querySelector("#import_progress_text");
+    return [bar ? bar.getAttribute("aria-valuenow") : null, text ? text.innerText : "",
+            !!document.querySelector("#import_result, #import_errors_summary")];
+}"""
+
+
+def page_state(page):
+    """The bar's value, its text and whether the result is shown, read at one instant (the page refreshes itself
+    every second, so separate reads could straddle two pages); None if a refresh cut the read short."""
+    try:
+        page.wait_for_load_state()
+        return page.evaluate(STATE_SCRIPT)
+    except PlaywrightError as error:
+        if "context was destroyed" in str(error) or "navigation" in str(error).lower():
+            return None
+        raise
+
+
 def import_and_watch(page, live_server, path: str, *, language: str, shot) -> tuple[DisbursementImport, list[int]]:
     """Upload the file, check the answer comes at once, then follow the refreshing page until the result."""
     page.goto(f"{live_server.url}/{language}/dashboard/finance/disbursements/import/")
@@ -72,18 +93,17 @@ def import_and_watch(page, live_server, path: str, *, language: str, shot) -> tu
     seen, shot_taken = [], False
     deadline = time.monotonic() + 240
     while time.monotonic() < deadline:
-        page.wait_for_load_state()
-        bar = page.locator("#import_progress [role=progressbar]")
-        if bar.count():
-            value = bar.get_attribute("aria-valuenow")
-            if value is not None:
-                seen.append(int(value))
-                text = page.inner_text("#import_progress_text")
-                assert text.strip()
-                if not shot_taken and 0 < int(value) < 100:
-                    shot("progress")
-                    shot_taken = True
-        if page.locator("#import_result, #import_errors_summary").count():
+        state = page_state(page)
+        if state is None:  # The page refreshed itself while being read: read the new one.
+            continue
+        value, text, finished = state
+        if value is not None:
+            seen.append(int(value))
+            assert text.strip()
+            if not shot_taken and 0 < int(value) < 100:
+                shot("progress")
+                shot_taken = True
+        if finished:
             break
         time.sleep(0.3)
     return DisbursementImport.objects.get(pk=job.pk), seen
