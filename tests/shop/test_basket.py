@@ -1,9 +1,11 @@
 """The basket: variants, stock, and a gift of the supporter's chosen amount."""
 
 from decimal import Decimal
+from html import escape
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
 
 from tests import factories
 
@@ -94,3 +96,16 @@ def test_the_gift_amount_option_is_validated_in_the_strategy_too(donation):
     basket._lines = None
     line.basket.strategy = basket.strategy
     assert line.unit_price_incl_tax == Decimal(factories.settings.DONATION_MIN_AMOUNT)
+
+
+@pytest.mark.django_db
+def test_each_quantity_box_is_named_for_its_line_in_the_page_language(client, tshirt):
+    """Oscar's basket shows the quantity box without a label; a screen reader hears which line it counts."""
+    parent, children = tshirt
+    add(client, parent, child_id=children[0].pk)
+    with translation.override("uk"):
+        page = client.get(reverse("basket:summary"))
+    (form,) = page.context["formset"].forms
+    name = form.fields["quantity"].widget.attrs["aria-label"]
+    assert name == f"Кількість: {form.instance.description}"
+    assert f'aria-label="{escape(name)}"' in page.content.decode()

@@ -4,6 +4,7 @@ from decimal import Decimal
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
 from oscar.core.loading import get_model
 
 Order = get_model("order", "Order")
@@ -104,3 +105,14 @@ def test_signed_in_customer_reaches_the_preview(client, tshirt, shipping_methods
     preview = client.get(reverse("checkout:shipping-method"), follow=True)
     assert preview.redirect_chain[-1][0] == reverse("checkout:preview")
     assert preview.context["order_total"].incl_tax == Decimal("32.00")
+
+
+@pytest.mark.django_db
+def test_the_gateway_password_box_has_a_name(client, tshirt):
+    """Oscar shows the returning customer's password box after a radio button's text, with no label of its own."""
+    parent, children = tshirt
+    add_to_basket(client, parent, child_id=children[0].pk)
+    with translation.override("uk"):
+        page = client.get(reverse("checkout:index"))
+    assert page.status_code == 200
+    assert 'aria-label="Пароль"' in page.content.decode()
