@@ -50,6 +50,11 @@ def is_donation(product: Any) -> bool:
     return product_class is not None and product_class.slug == DONATION_PRODUCT_CLASS_SLUG
 
 
+def gift_line_title(amount: str) -> str:
+    """How a gift reads wherever a basket or order line appears, its amount already formatted."""
+    return _("Gift to the aid fund — %(amount)s") % {"amount": amount}
+
+
 def donation_amount_from_options(options: Iterable[Mapping[str, Any]]) -> Decimal | None:
     """The amount among the options passed to ``Basket.add_product``, if any."""
     for option in options:

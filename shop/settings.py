@@ -159,7 +159,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "oscar.apps.basket.middleware.BasketMiddleware",
+    # Oscar's, settling a payment the supporter walked away from before the basket is loaded.
+    "shop.basket.middleware.BasketMiddleware",
     "django.contrib.flatpages.middleware.FlatpageFallbackMiddleware",
 ]
 
@@ -434,6 +435,16 @@ OSCAR_PRODUCTS_PER_PAGE = 20
 # product pages lean and stores nothing more about visitors.
 OSCAR_HIDDEN_FEATURES = ["reviews", "wishlists"]
 OSCAR_REQUIRED_ADDRESS_FIELDS = ("first_name", "last_name", "line1", "line4", "postcode", "country")
+# An order is placed only once its payment is confirmed, so it starts as paid;
+# staff move it on in the dashboard. Supporters see these in plain, translated
+# words (shop/order_status.py, which holds the same codes).
+OSCAR_INITIAL_ORDER_STATUS = "Paid"
+OSCAR_ORDER_STATUS_PIPELINE = {
+    "Paid": ("Sent", "Cancelled"),
+    "Sent": ("Delivered",),
+    "Delivered": (),
+    "Cancelled": (),
+}
 
 
 def _finance(user, url_name, *args):
@@ -502,6 +513,13 @@ STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE", "")
 STRIPE_WEBHOOK_QUEUE = env_bool("STRIPE_WEBHOOK_QUEUE", False)
 if STRIPE_API_BASE and STRIPE_SECRET_KEY.startswith(("sk_live_", "rk_live_")):
     raise ImproperlyConfigured("STRIPE_API_BASE must not be set with a live Stripe key: live payments go to Stripe.")
+
+# "Find my order" (shop/payments/order_lookup.py): tries allowed per client address,
+# and per order number, in each window.
+ORDER_LOOKUP_MAX_TRIES = env_int("ORDER_LOOKUP_MAX_TRIES", 5)
+ORDER_LOOKUP_WINDOW_MINUTES = env_int("ORDER_LOOKUP_WINDOW_MINUTES", 15)
+if ORDER_LOOKUP_MAX_TRIES < 1 or ORDER_LOOKUP_WINDOW_MINUTES < 1:
+    raise ImproperlyConfigured("ORDER_LOOKUP_MAX_TRIES and ORDER_LOOKUP_WINDOW_MINUTES must be at least 1")
 
 # --- Campaign ---------------------------------------------------------------
 

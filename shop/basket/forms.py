@@ -94,9 +94,16 @@ class SimpleAddToBasketForm(oscar_forms.SimpleAddToBasketMixin, AddToBasketForm)
 class BasketLineForm(oscar_forms.BasketLineForm):
     def __init__(self, strategy, *args, **kwargs):
         super().__init__(strategy, *args, **kwargs)
-        # Oscar's basket shows the quantity box without its label; a screen reader
-        # would announce a bare "spin button" (WCAG 1.3.1, 4.1.2). The name says which line it counts.
-        if self.instance.id:
+        if self.instance.id and is_donation(self.instance.product):
+            # A gift is one line of the chosen amount: the basket shows no
+            # quantity box for it, and a crafted quantity other than 1 (or 0,
+            # Oscar's "remove") is refused rather than multiplying the gift.
+            self.fields["quantity"] = forms.IntegerField(
+                label=_("Quantity"), min_value=0, max_value=1, required=False, initial=1, widget=forms.HiddenInput()
+            )
+        elif self.instance.id:
+            # Oscar's basket shows the quantity box without its label; a screen reader
+            # would announce a bare "spin button" (WCAG 1.3.1, 4.1.2). The name says which line it counts.
             self.fields["quantity"].widget.attrs["aria-label"] = _("Quantity of %(item)s") % {
                 "item": self.instance.description
             }

@@ -15,6 +15,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from oscar.apps.checkout import views as oscar_views
 
+from shop.payments.abandoned import remember_attempt
 from shop.payments.attempts import CheckoutPlan, PaymentNotStarted, start_payment
 
 
@@ -53,7 +54,8 @@ class PaymentDetailsView(oscar_views.PaymentDetailsView):
         except PaymentNotStarted:
             messages.error(request, _("The payment page could not be opened. Nothing was charged; please try again."))
             return redirect("checkout:preview")
-        request.session["checkout_payment_attempt"] = plan.basket.payment_attempts.latest("id").order_number
+        # Whoever comes back from Stripe in this browser, by whatever way, is recognised (shop/payments/abandoned.py).
+        remember_attempt(request.session, plan.basket.payment_attempts.latest("id").order_number)
         return redirect(payment_url)
 
     def confirmation_email(self) -> str:

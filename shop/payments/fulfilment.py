@@ -191,13 +191,14 @@ def order_status_url(order: Any) -> str:
     order page (the order number and a hash of it, so it cannot be guessed).
     Absolute from SITE_URL, as the impact link is: there is no request here.
     """
+    return settings.SITE_URL.rstrip("/") + order_status_path(order)
+
+
+def order_status_path(order: Any) -> str:
+    """The path of the order's status page in the active language (see ``order_status_url``)."""
     if order.user_id:
-        path = reverse("customer:order", kwargs={"order_number": order.number})
-    else:
-        path = reverse(
-            "customer:anon-order", kwargs={"order_number": order.number, "hash": order.verification_hash()}
-        )
-    return settings.SITE_URL.rstrip("/") + path
+        return reverse("customer:order", kwargs={"order_number": order.number})
+    return reverse("customer:anon-order", kwargs={"order_number": order.number, "hash": order.verification_hash()})
 
 
 def send_confirmation(order: Any, *, language: str | None = None) -> None:
@@ -217,6 +218,7 @@ def send_confirmation(order: Any, *, language: str | None = None) -> None:
         }
         with translation.override(language):
             context["status_url"] = order_status_url(order)
+            context["find_order_url"] = settings.SITE_URL.rstrip("/") + reverse("payments:find-order")
             OrderDispatcher(logger=logger).send_order_placed_email_for_user(order, context)
     except Exception:  # the order stands; a mail outage must not undo or repeat it
         logger.exception("Confirmation email for order %s could not be sent", order.number)

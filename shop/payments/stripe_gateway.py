@@ -327,6 +327,21 @@ def retrieve_checkout_session(session_id: str, *, client: stripe.StripeClient | 
     return _read(_session_from, session.to_dict())
 
 
+def expire_checkout_session(session_id: str, *, client: stripe.StripeClient | None = None) -> CheckoutSession:
+    """Close an open session so it can no longer be paid: the customer came back to the shop instead.
+
+    Stripe answers 400 (``StripeRejected``) when the session is no longer open,
+    which includes one the customer has just paid: retrieve it then, never
+    take the refusal to mean "not paid". The library retries a lost answer
+    with an idempotency key of its own, so a retry cannot fail on the session
+    this call already expired.
+    """
+    client = client or stripe_client()
+    with _translated_errors("expire a checkout session"):
+        session = client.v1.checkout.sessions.expire(session_id)
+    return _read(_session_from, session.to_dict())
+
+
 def retrieve_charge_fees(charge_id: str, *, client: stripe.StripeClient | None = None) -> ChargeFees:
     """Fetch a charge's fee and net, for ``charge.updated`` (a late balance transaction) and reconciliation."""
     client = client or stripe_client()

@@ -9,13 +9,23 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from shop.basket.middleware import hand_basket_back
 from shop.payments import stripe_gateway
-from shop.payments.attempts import release_attempt
+from shop.payments.abandoned import (
+    Outcome,
+    belongs_to,
+    forget_attempt,
+    leaves_payment_attempts_alone,
+    settle_abandoned_attempt,
+)
+from shop.payments.forms import FindOrderForm
 from shop.payments.fulfilment import PaymentMismatch, fulfil_checkout_session
 from shop.payments.models import PaymentAttempt
+from shop.payments.order_lookup import look_up_order
 from shop.payments.webhooks import (
     NOT_THE_SHOPS,
     NotTheShops,
@@ -34,6 +44,7 @@ WEBHOOK_MAX_BYTES = 256 * 1024
 
 
 # Stripe signs the raw body; CSRF protection would only refuse Stripe itself.
+@leaves_payment_attempts_alone
 @csrf_exempt
 @require_POST
 def stripe_webhook(request: HttpRequest) -> HttpResponse:
@@ -75,12 +86,24 @@ def _declared_length(request: HttpRequest) -> int:
         return 0
 
 
+@leaves_payment_attempts_alone
 def payment_return(request: HttpRequest) -> HttpResponse:
-    """Stripe sends the customer here after paying; place the order now if the webhook has not."""
+    """Stripe sends the customer here after paying; place the order now if the webhook has not.
+
+    Only the browser (or account) that started the payment sees its order here:
+    a session id is in the address bar, and addresses get shared.
+    """
     session_id = request.GET.get("session_id", "")
     attempt = PaymentAttempt.objects.filter(stripe_session_id=session_id).select_related("order").first()
     if not session_id.startswith("cs_") or attempt is None:
         messages.error(request, _("We could not find that payment. If you were charged, your receipt is on its way."))
+        return redirect("basket:summary")
+    if not belongs_to(attempt, session=request.session, user=request.user):
+        messages.error(
+            request,
+            _("This payment was started from another browser or basket, so we cannot show it here. Nothing was "
+              "changed. If you paid, your confirmation email is on its way."),
+        )
         return redirect("basket:summary")
     order = attempt.order
     if order is None:
@@ -93,20 +116,71 @@ def payment_return(request: HttpRequest) -> HttpResponse:
     if order is None:
         # Paid by a method that takes time (bank debit), or Stripe is slow to answer.
         return render(request, "payments/processing.html", {"attempt": attempt}, status=202)
+    forget_attempt(request.session)
     request.session["checkout_order_id"] = order.id
     return redirect("checkout:thank-you")
 
 
+@leaves_payment_attempts_alone
 def payment_cancelled(request: HttpRequest) -> HttpResponse:
-    """Back from Stripe without paying: the basket is the customer's to change again."""
+    """Back from Stripe without paying: close the payment at Stripe, and the basket is the customer's again.
+
+    Closed at Stripe first, so that a second tab still showing the payment page
+    cannot charge for a basket the customer goes on to change.
+    """
     attempt = PaymentAttempt.objects.filter(order_number=request.GET.get("order", "")).first()
-    if attempt is not None and _basket_belongs_to(request, attempt):
-        release_attempt(attempt, status=PaymentAttempt.Status.EXPIRED)
+    if attempt is None or not belongs_to(attempt, session=request.session, user=request.user):
+        messages.error(request, _("We could not find that payment for your basket. Nothing was changed."))
+        return redirect("basket:summary")
+    settlement = settle_abandoned_attempt(attempt)
+    if settlement.outcome is Outcome.ORDER_PLACED:
+        forget_attempt(request.session)
+        request.session["checkout_order_id"] = settlement.order.id
+        messages.info(request, _("This payment had already gone through, so nothing was cancelled. Thank you!"))
+        return redirect("checkout:thank-you")
+    if settlement.outcome is Outcome.BASKET_RETURNED:
+        forget_attempt(request.session)
+        hand_basket_back(request, settlement.basket_id)
         messages.info(request, _("Payment cancelled. Your basket is as you left it."))
+    elif settlement.outcome is Outcome.PROCESSING:
+        forget_attempt(request.session)
+        messages.info(request, _("Your payment is still being processed. We will email you as soon as it arrives; "
+                                 "nothing is charged twice."))
+    else:
+        messages.warning(request, _("We could not reach the card payment service to cancel the payment. Your basket "
+                                    "is kept safe; please try again in a minute."))
     return redirect("basket:summary")
 
 
-def _basket_belongs_to(request: HttpRequest, attempt: PaymentAttempt) -> bool:
-    if request.user.is_authenticated:
-        return attempt.user_id == request.user.id
-    return request.session.get("checkout_payment_attempt") == attempt.order_number
+def find_order(request: HttpRequest) -> HttpResponse:
+    """Find my order: the order's status page for its number and email, the same answer for any wrong pair."""
+    form = FindOrderForm(request.POST or None)
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        result = look_up_order(
+            email=form.cleaned_data["email"],
+            number=form.cleaned_data["number"],
+            client_address=request.META.get("REMOTE_ADDR", ""),
+        )
+        if result.too_many_tries:
+            status = 429
+            form.add_error(
+                None,
+                ngettext(
+                    "Too many tries. Please wait %(minutes)d minute and try again.",
+                    "Too many tries. Please wait %(minutes)d minutes and try again.",
+                    result.wait_minutes,
+                )
+                % {"minutes": result.wait_minutes},
+            )
+        elif result.order is None:
+            form.add_error(
+                None,
+                _("We found no order with that number and email address. Please check both; the number is in "
+                  "your confirmation email."),
+            )
+        else:
+            # Oscar's guest order page asks for the email once more unless the session holds it.
+            request.session["anon_order_email"] = result.order.email
+            return redirect(result.status_path)
+    return render(request, "payments/find_order.html", {"form": form}, status=status)

@@ -98,6 +98,50 @@ def test_the_gift_amount_option_is_validated_in_the_strategy_too(donation):
     assert line.unit_price_incl_tax == Decimal(factories.settings.DONATION_MIN_AMOUNT)
 
 
+def basket_formset_data(basket, changes: dict) -> dict:
+    """The basket page's formset as the browser posts it, with some lines' fields changed."""
+    lines = list(basket.all_lines())
+    data = {"form-TOTAL_FORMS": len(lines), "form-INITIAL_FORMS": len(lines), "form-MIN_NUM_FORMS": 0,
+            "form-MAX_NUM_FORMS": 1000}
+    for index, line in enumerate(lines):
+        data[f"form-{index}-id"] = line.id
+        data[f"form-{index}-quantity"] = changes.get(line.id, line.quantity)
+    return data
+
+
+@pytest.mark.django_db
+def test_a_gift_reads_as_a_gift_with_no_quantity_box(client, donation, tshirt):
+    """"Gift to the aid fund — €17.50", not "A gift (Amount = '17.50')"; merch keeps its quantity box."""
+    parent, children = tshirt
+    add(client, parent, child_id=children[0].pk)
+    add(client, donation, **{"donation-amount": "17.50"})
+    html = client.get(reverse("basket:summary")).content.decode()
+    assert "Gift to the aid fund — €17.50" in html
+    assert "Amount =" not in html
+    assert html.count('type="hidden" name="form-0-quantity"') + html.count('type="hidden" name="form-1-quantity"') == 1
+    assert html.count('type="number" name="form-') == 1
+
+
+@pytest.mark.django_db
+def test_a_gift_cannot_be_multiplied_by_a_crafted_quantity(client, donation):
+    add(client, donation, **{"donation-amount": "20"})
+    basket = client.get(reverse("basket:summary")).context["basket"]
+    (line,) = basket.all_lines()
+    client.post(reverse("basket:summary"), basket_formset_data(basket, {line.id: 3}))
+    basket = client.get(reverse("basket:summary")).context["basket"]
+    assert [line.quantity for line in basket.all_lines()] == [1]
+    assert basket.total_incl_tax == Decimal("20.00")
+
+
+@pytest.mark.django_db
+def test_a_gift_can_still_be_removed(client, donation):
+    add(client, donation, **{"donation-amount": "20"})
+    basket = client.get(reverse("basket:summary")).context["basket"]
+    (line,) = basket.all_lines()
+    client.post(reverse("basket:summary"), basket_formset_data(basket, {line.id: 0}))
+    assert client.get(reverse("basket:summary")).context["basket"].num_lines == 0
+
+
 @pytest.mark.django_db
 def test_each_quantity_box_is_named_for_its_line_in_the_page_language(client, tshirt):
     """Oscar's basket shows the quantity box without a label; a screen reader hears which line it counts."""

@@ -107,6 +107,83 @@ def test_signed_in_customer_reaches_the_preview(client, tshirt, shipping_methods
     assert preview.context["order_total"].incl_tax == Decimal("32.00")
 
 
+def assert_site_layout(html: str) -> None:
+    """The site's header with its menu and language switch, and its footer; not Oscar's bare checkout header."""
+    assert 'class="site-header"' in html
+    assert 'class="site-nav"' in html
+    assert 'class="language-switcher"' in html
+    assert 'class="site-footer"' in html
+    assert "footer_checkout" not in html and 'class="header container"' not in html
+
+
+def step_classes(html: str) -> list[str]:
+    import re
+
+    return re.findall(r'class="checkout-steps__step is-(\w+)"', html)
+
+
+@pytest.mark.django_db
+def test_every_checkout_page_is_in_the_sites_layout_with_its_steps(client, tshirt, shipping_methods, settings):
+    """Who are you, address, shipping, preview: the site's layout, and steps ticked in their real order."""
+    from tests.factories import WeightBasedFactory
+
+    # A second way to ship to Ukraine, so the shipping method is a page of its own.
+    WeightBasedFactory(code="ua-post", name="Ukraine — Ukrposhta", countries=[shipping_methods["UA"]])
+    settings.STRIPE_SECRET_KEY = "sk_test_not_called_here"
+    parent, children = tshirt
+    add_to_basket(client, parent, child_id=children[0].pk)
+
+    gateway = client.get(reverse("checkout:index")).content.decode()
+    assert_site_layout(gateway)
+    assert step_classes(gateway) == ["todo", "todo", "todo", "todo"]
+
+    guest_checkout_to_preview(client, "UA")
+    address = client.get(reverse("checkout:shipping-address")).content.decode()
+    assert_site_layout(address)
+    assert step_classes(address) == ["current", "todo", "todo", "todo"]
+
+    methods = client.get(reverse("checkout:shipping-method")).content.decode()
+    assert_site_layout(methods)
+    assert step_classes(methods) == ["done", "current", "todo", "todo"]
+    assert "Ukraine — Ukrposhta" in methods
+
+    client.post(reverse("checkout:shipping-method"), {"method_code": "ua"})
+    preview = client.get(reverse("checkout:preview")).content.decode()
+    assert_site_layout(preview)
+    # Payment comes after the preview, and is not ticked before it.
+    assert step_classes(preview) == ["done", "done", "current", "todo"]
+    assert preview.index("Check your order") < preview.index(">Payment<")
+    # The total and the Pay button come before the order's details (first on a phone).
+    assert preview.index('id="place-order"') < preview.index('class="order-lines"')
+    assert "To pay: €32.00" in preview
+    assert "tax" not in preview.lower()
+
+
+@pytest.mark.django_db
+def test_the_preview_names_a_gift_as_a_gift(client, donation, shipping_methods):
+    add_to_basket(client, donation, **{"donation-amount": "17.50"})
+    client.post(reverse("checkout:index"), {"username": "supporter@example.org", "options": "anonymous"})
+    preview = client.get(reverse("checkout:shipping-address"), follow=True).content.decode()
+    assert "Gift to the aid fund — €17.50" in preview
+    assert "Quantity" not in preview
+    assert "Amount =" not in preview
+
+
+@pytest.mark.django_db
+def test_the_checkout_speaks_ukrainian(client, tshirt, shipping_methods):
+    from django.utils import translation
+
+    parent, children = tshirt
+    add_to_basket(client, parent, child_id=children[0].pk)
+    guest_checkout_to_preview(client, "UA")
+    with translation.override("uk"):
+        url = reverse("checkout:preview")
+    preview = client.get(url, follow=True).content.decode()
+    for words in ("Адреса", "Доставка", "Перевірте замовлення", "Оплата", "До сплати", "Ваше замовлення",
+                  "Змінити адресу", "1 товар"):
+        assert words in preview, words
+
+
 @pytest.mark.django_db
 def test_the_gateway_password_box_has_a_name(client, tshirt):
     """Oscar shows the returning customer's password box after a radio button's text, with no label of its own."""

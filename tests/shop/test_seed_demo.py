@@ -1,11 +1,21 @@
-"""seed_demo and setup_shop: a complete, browsable shop that is loaded once however often they run."""
+"""seed_demo and setup_shop: a complete, browsable shop that is loaded once however often they run.
 
+seed_demo takes tens of seconds (six months of demo books), so the module seeds once, inside a transaction
+that is rolled back when the module ends, and each test runs in a savepoint within it, as Django's
+TestCase.setUpTestData does. Fresh-database behaviour (no DEBUG, the site's name) is in test_setup_shop.py.
+"""
+
+from dataclasses import dataclass
 from decimal import Decimal
 from io import StringIO
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.core.management import CommandError, call_command
+from django.contrib.sites.models import Site
+from django.core.cache import cache
+from django.core.management import call_command
+from django.db import transaction
+from django.test import override_settings
 from oscar.core.loading import get_model
 
 from shop.campaign.models import CampaignPage
@@ -31,21 +41,38 @@ def seed_demo() -> str:
     return out.getvalue()
 
 
-@pytest.fixture
-def debug(settings):
+@dataclass(frozen=True)
+class FirstRun:
+    output: str
+    rows: dict[str, int]
+    books: dict[str, int]
+
+
+@pytest.fixture(scope="module")
+def first_run(django_db_setup, django_db_blocker):
+    """One seed_demo for the whole module, never committed."""
     # pytest-django turns DEBUG off for tests; seed_demo only runs with it on.
+    with django_db_blocker.unblock(), override_settings(DEBUG=True), transaction.atomic():
+        run = FirstRun(seed_demo(), row_counts(), ledger_size())
+        yield run
+        transaction.set_rollback(True)
+    Site.objects.clear_cache()
+    cache.clear()
+
+
+@pytest.fixture
+def debug(first_run, settings):
     settings.DEBUG = True
+    return first_run
 
 
 @pytest.mark.django_db
 def test_second_run_creates_nothing(debug):
     """Running seed_demo twice leaves every counted table exactly as the first run left it."""
-    first_output = seed_demo()
-    after_first = row_counts()
     second_output = seed_demo()
 
-    assert row_counts() == after_first
-    assert "Created:" in first_output
+    assert row_counts() == debug.rows
+    assert "Created:" in debug.output
     assert "Nothing to create" in second_output
     assert "password proceeds-demo" in second_output
 
@@ -53,7 +80,6 @@ def test_second_run_creates_nothing(debug):
 @pytest.mark.django_db
 def test_setup_shop_after_seed_demo_creates_nothing(debug):
     """setup_shop is safe to run on a database that already has everything."""
-    seed_demo()
     before = row_counts()
     out = StringIO()
 
@@ -66,7 +92,6 @@ def test_setup_shop_after_seed_demo_creates_nothing(debug):
 @pytest.mark.django_db
 def test_catalogue_is_browsable_with_images(debug):
     """At least eight products are browsable and every one of them has an image."""
-    seed_demo()
     browsable = Product.objects.browsable()
 
     assert browsable.count() >= 8
@@ -76,7 +101,6 @@ def test_catalogue_is_browsable_with_images(debug):
 @pytest.mark.django_db
 def test_parent_products_have_stocked_public_children(debug):
     """Each parent offers at least two public variants, each priced by one stock record."""
-    seed_demo()
     parents = Product.objects.filter(structure=Product.PARENT)
 
     assert parents.count() == 3
@@ -91,8 +115,6 @@ def test_parent_products_have_stocked_public_children(debug):
 @pytest.mark.django_db
 def test_exactly_one_variant_is_sold_out(debug):
     """The demo shows a sold-out variant on purpose, and only one."""
-    seed_demo()
-
     sold_out = StockRecord.objects.filter(num_in_stock=0)
 
     assert [record.product.structure for record in sold_out] == [Product.CHILD]
@@ -101,7 +123,6 @@ def test_exactly_one_variant_is_sold_out(debug):
 @pytest.mark.django_db
 def test_donation_product_has_one_stock_record_and_needs_no_shipping(debug, settings):
     """The donation has the one stock record Oscar's basket needs, at the aid fund, and ships nothing."""
-    seed_demo()
     donation = Product.objects.get(upc="DONATION")
 
     assert donation.product_class.slug == DONATION_PRODUCT_CLASS_SLUG
@@ -117,8 +138,6 @@ def test_donation_product_has_one_stock_record_and_needs_no_shipping(debug, sett
 @pytest.mark.django_db
 def test_shipping_reaches_ukraine_europe_and_world_but_not_russia(debug):
     """UA, DE and US each have a shipping method; RU and BY have none and are not shipping countries."""
-    seed_demo()
-
     assert list(WeightBased.objects.filter(countries="UA").values_list("code", flat=True)) == ["ua"]
     assert list(WeightBased.objects.filter(countries="DE").values_list("code", flat=True)) == ["eu"]
     assert list(WeightBased.objects.filter(countries="US").values_list("code", flat=True)) == ["world"]
@@ -130,7 +149,6 @@ def test_shipping_reaches_ukraine_europe_and_world_but_not_russia(debug):
 @pytest.mark.django_db
 def test_staff_edits_survive_a_second_run(debug):
     """A re-run neither rewrites the campaign page nor a shipping zone staff changed."""
-    seed_demo()
     CampaignPage.objects.update(headline_en="Edited by staff")
     eu = WeightBased.objects.get(code="eu")
     eu.bands.all().delete()
@@ -146,50 +164,10 @@ def test_staff_edits_survive_a_second_run(debug):
 @pytest.mark.django_db
 def test_demo_staff_account_can_sign_in(debug, settings):
     """The demo staff account exists as a superuser with the documented password."""
-    seed_demo()
-
     user = get_user_model().objects.get(email=settings.DEMO_STAFF_EMAIL)
 
     assert user.is_staff and user.is_superuser and user.is_active
     assert user.check_password("proceeds-demo")
-
-
-@pytest.mark.django_db
-def test_refuses_without_debug(settings):
-    """Without DEBUG nothing is loaded: no demo products, no account with a known password."""
-    settings.DEBUG = False
-
-    with pytest.raises(CommandError):
-        seed_demo()
-
-    assert not Product.objects.exists()
-    assert not get_user_model().objects.filter(email=settings.DEMO_STAFF_EMAIL).exists()
-
-
-@pytest.mark.django_db
-def test_setup_shop_names_the_site_after_site_url(settings):
-    from django.contrib.sites.models import Site
-
-    settings.SITE_URL = "https://shop.territoriesarepeople.example"
-    call_command("setup_shop", stdout=StringIO())
-    assert Site.objects.get_current().domain == "shop.territoriesarepeople.example"
-
-
-@pytest.mark.django_db
-def test_a_development_site_follows_site_url_but_a_real_domain_stays(settings):
-    """``make run PORT=8011`` sets SITE_URL to :8011: the links in emails must follow, a real name must not."""
-    from django.contrib.sites.models import Site
-
-    settings.SITE_URL = "http://127.0.0.1:8000"
-    call_command("setup_shop", stdout=StringIO())
-    settings.SITE_URL = "http://127.0.0.1:8011"
-    call_command("setup_shop", stdout=StringIO())
-    assert Site.objects.get_current().domain == "127.0.0.1:8011"
-
-    Site.objects.filter(pk=settings.SITE_ID).update(domain="shop.territoriesarepeople.example")
-    Site.objects.clear_cache()
-    call_command("setup_shop", stdout=StringIO())
-    assert Site.objects.get_current().domain == "shop.territoriesarepeople.example"
 
 
 @pytest.mark.django_db
@@ -229,8 +207,7 @@ def test_a_second_run_adds_nothing_to_the_books(debug):
     """The books are append-only: a second seed_demo finds the demo ledger and leaves its size as it was."""
     from donations.models import LogHead
 
-    first_output = seed_demo()
-    after_first = ledger_size()
+    first_output, after_first = debug.output, debug.books
     seed_demo()
 
     assert ledger_size() == after_first
@@ -246,7 +223,6 @@ def test_the_demo_ledger_verifies_and_shows_every_state(debug):
     from donations.models import AidCategory, Checkpoint, Disbursement, JournalEntry
     from shop.payments.models import Refund
 
-    seed_demo()
     out = StringIO()
     call_command("verify_ledger", stdout=out)
 

@@ -216,7 +216,10 @@ async def expire_session(request: web.Request) -> web.Response:
     """``POST /v1/checkout/sessions/{id}/expire`` (Stripe's) and ``POST /_standin/expire/{id}`` (time running out)."""
     standin = _standin(request)
     session = standin.sessions.get(request.match_info["id"])
-    standin.expire(session)
+    # The payment page holds this lock while it charges the card: as at Stripe, a session
+    # is either paid or expired, never expired while its payment goes through.
+    async with session.lock:
+        standin.expire(session)
     return _json(await standin.render(session, []))
 
 
@@ -543,7 +546,8 @@ async def _expiry_sweeper(app: web.Application) -> AsyncIterator[None]:
         while True:
             await asyncio.sleep(EXPIRY_SWEEP_SECONDS)
             for session in standin.sessions.due_for_expiry():
-                standin.expire(session)
+                if not session.lock.locked():  # being paid right now: the payment decides
+                    standin.expire(session)
 
     task = asyncio.get_running_loop().create_task(sweep())
     yield

@@ -202,7 +202,9 @@ def test_expired_session_gives_the_basket_back(client, attempt):
 
 
 @pytest.mark.django_db
-def test_cancel_returns_a_usable_basket(client, attempt):
+def test_cancel_returns_a_usable_basket(client, attempt, stripe_http):
+    stripe_http.respond(responses.session_open())
+    stripe_http.respond(responses.session_expired())  # closed at Stripe before the basket is given back
     response = client.get(reverse("payments:cancelled") + f"?order={attempt.order_number}")
     assert response["Location"] == reverse("basket:summary")
     basket = client.get(response["Location"]).context["basket"]
@@ -230,7 +232,10 @@ def test_a_webhook_for_another_currency_is_not_fulfilled(client, attempt, stripe
 
 
 @pytest.mark.django_db
-def test_unknown_session_on_return_is_a_clear_message(client, attempt):
+def test_unknown_session_on_return_is_a_clear_message(client, attempt, stripe_http):
+    # The basket page it leads to then settles this browser's own open payment (test_abandoned.py).
+    stripe_http.respond(responses.session_open())
+    stripe_http.respond(responses.session_expired())
     response = client.get(reverse("payments:return") + "?session_id=cs_test_unknown", follow=True)
     assert "could not find that payment" in response.content.decode()
     assert Order.objects.count() == 0
