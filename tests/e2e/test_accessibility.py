@@ -115,7 +115,7 @@ def shop(database, site_server, browser, standin) -> Shop:
 
     with override_settings(DEBUG=True):  # pytest-django turns DEBUG off; seed_demo refuses to run without it
         call_command("seed_demo", stdout=io.StringIO())
-    # A second way to ship to Ukraine, so the checkout asks for one (the demo has one per region).
+    # A second way to ship to Ukraine, so the shipping step lists a choice as well as Nova Poshta's branch field.
     factories.WeightBasedFactory(code="ua-courier", name="Ukraine — courier to the door",
                                  countries=[get_model("address", "Country").objects.get(iso_3166_1_a2="UA")],
                                  bands=[("5", "9.00")])
@@ -141,7 +141,11 @@ def shop(database, site_server, browser, standin) -> Shop:
         page.locator(ADDRESS_SUBMIT).click()
         page.wait_for_url(re.compile(r".*/checkout/(shipping-method|preview)/$"))
         if "shipping-method" in page.url:
-            page.locator(SHIPPING_METHOD_SUBMIT).first.click()
+            if page.locator("input[name=pickup_point]").count():  # Nova Poshta: its branch number, then Enter
+                page.fill("input[name=pickup_point]", "25")
+                page.press("input[name=pickup_point]", "Enter")
+            else:
+                page.locator(SHIPPING_METHOD_SUBMIT).first.click()
             page.wait_for_url("**/checkout/preview/")
         return context, page
 
@@ -321,7 +325,8 @@ def test_a_supporter_buys_a_hoodie_with_the_keyboard_alone(site_server, browser,
     with page.expect_navigation(url="**/checkout/shipping-method/"):
         page.keyboard.press("Enter")
 
-    keys.tab_to(SHIPPING_METHOD_SUBMIT)
+    keys.type_into("input[name=pickup_point]", "25")  # Nova Poshta's branch, then its own Choose button
+    keys.tab_to("form:has(input[name=pickup_point]) button[type=submit]")
     with page.expect_navigation(url="**/checkout/preview/"):
         page.keyboard.press("Enter")
 
