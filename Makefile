@@ -40,7 +40,7 @@ run: $(BIN)/.installed
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 ## test: install, then run the whole suite (DATABASE_URL picks the database; SQLite by default)
-test: $(BIN)/.installed browser
+test: $(BIN)/.installed browser $(AXE)
 	$(BIN)/ruff check .
 	$(BIN)/python manage.py makemigrations --check --dry-run --settings=tests.settings
 	$(BIN)/pytest -n 2 --dist loadfile
@@ -51,6 +51,14 @@ browser:
 	  if [ "$$(id -u)" = 0 ]; then \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core >/dev/null; \
 	  else echo "Browser tests need Debian's chromium: sudo apt-get install chromium"; fi; }
+
+## axe-core for the accessibility browser tests, pinned in tests/e2e/axe/package-lock.json
+## (installed once; without npm the tests skip locally and fail in CI)
+AXE := tests/e2e/axe/node_modules/axe-core/axe.min.js
+$(AXE): tests/e2e/axe/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+	  npm ci --prefix tests/e2e/axe --no-audit --no-fund --loglevel=error && touch $@; \
+	else echo "Accessibility tests need npm (apt-get install npm) to install axe-core"; fi
 
 lint: $(BIN)/.installed
 	$(BIN)/ruff check .

@@ -94,3 +94,9 @@ class BasketLineForm(oscar_forms.BasketLineForm):
             self.fields["quantity"] = forms.IntegerField(
                 label=_("Quantity"), min_value=0, max_value=1, required=False, initial=1, widget=forms.HiddenInput()
             )
+        elif self.instance.id:
+            # Oscar's basket shows the quantity box without its label; a screen reader
+            # would announce a bare "spin button" (WCAG 1.3.1, 4.1.2). The name says which line it counts.
+            self.fields["quantity"].widget.attrs["aria-label"] = _("Quantity of %(item)s") % {
+                "item": self.instance.description
+            }

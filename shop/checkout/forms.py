@@ -1,4 +1,7 @@
-"""The checkout's forms: the address's country list in the page's language, and Nova Poshta's branch number."""
+"""Oscar's checkout forms; only the classes changed here, the rest come from Oscar (``get_class``).
+
+The address's country list reads in the page's language; the shipping method asks
+for Nova Poshta's branch number; the gateway's password box is named."""
 
 from __future__ import annotations
 
@@ -63,3 +66,11 @@ class ShippingMethodForm(oscar_forms.ShippingMethodForm):
         else:
             cleaned["pickup_point"] = ""
         return cleaned
+
+
+class GatewayForm(oscar_forms.GatewayForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Oscar's "Who are you?" page shows the password box after a radio button's
+        # text, with no label of its own: a screen reader announces an unnamed field (WCAG 1.3.1, 4.1.2).
+        self.fields["password"].widget.attrs["aria-label"] = _("Password")

@@ -1,9 +1,11 @@
 """The basket: variants, stock, and a gift of the supporter's chosen amount."""
 
 from decimal import Decimal
+from html import escape
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
 
 from tests import factories
 
@@ -138,3 +140,16 @@ def test_a_gift_can_still_be_removed(client, donation):
     (line,) = basket.all_lines()
     client.post(reverse("basket:summary"), basket_formset_data(basket, {line.id: 0}))
     assert client.get(reverse("basket:summary")).context["basket"].num_lines == 0
+
+
+@pytest.mark.django_db
+def test_each_quantity_box_is_named_for_its_line_in_the_page_language(client, tshirt):
+    """Oscar's basket shows the quantity box without a label; a screen reader hears which line it counts."""
+    parent, children = tshirt
+    add(client, parent, child_id=children[0].pk)
+    with translation.override("uk"):
+        page = client.get(reverse("basket:summary"))
+    (form,) = page.context["formset"].forms
+    name = form.fields["quantity"].widget.attrs["aria-label"]
+    assert name == f"Кількість: {form.instance.description}"
+    assert f'aria-label="{escape(name)}"' in page.content.decode()

@@ -4,6 +4,7 @@ from decimal import Decimal
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
 from oscar.core.loading import get_model
 
 Order = get_model("order", "Order")
@@ -237,3 +238,14 @@ def test_the_checkout_speaks_ukrainian(client, tshirt, shipping_methods):
     for words in ("Адреса", "Доставка", "Перевірте замовлення", "Оплата", "До сплати", "Ваше замовлення",
                   "Змінити адресу", "1 товар"):
         assert words in preview, words
+
+
+@pytest.mark.django_db
+def test_the_gateway_password_box_has_a_name(client, tshirt):
+    """Oscar shows the returning customer's password box after a radio button's text, with no label of its own."""
+    parent, children = tshirt
+    add_to_basket(client, parent, child_id=children[0].pk)
+    with translation.override("uk"):
+        page = client.get(reverse("checkout:index"))
+    assert page.status_code == 200
+    assert 'aria-label="Пароль"' in page.content.decode()
