@@ -14,6 +14,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 DONATION_PRODUCT_CLASS_SLUG = "donation"
@@ -40,9 +41,14 @@ def parse_donation_amount(value: Any) -> Decimal:
     if amount < minimum or amount > maximum:
         raise ValidationError(
             _("A gift must be between %(min)s and %(max)s %(currency)s.")
-            % {"min": minimum, "max": maximum, "currency": settings.OSCAR_DEFAULT_CURRENCY}
+            % {"min": amount_text(minimum), "max": amount_text(maximum), "currency": settings.OSCAR_DEFAULT_CURRENCY}
         )
     return amount.quantize(Decimal("0.01"))
+
+
+def amount_text(amount: Decimal) -> str:
+    """An amount as the page's language writes it: "2.00" in English, "2,00" in Ukrainian (grouped thousands)."""
+    return number_format(amount, decimal_pos=2, use_l10n=True, force_grouping=True)
 
 
 def is_donation(product: Any) -> bool:

@@ -89,11 +89,14 @@ DONATION_DESCRIPTION_UK = (
 
 # (code, name, description, [(upper limit in kg, charge in the shop currency)])
 SHIPPING_ZONES = (
-    ("ua", "Ukraine — Nova Poshta", "Delivery to a Nova Poshta branch or parcel locker in Ukraine.",
+    ("ua", gettext_noop("Ukraine — Nova Poshta"),
+     gettext_noop("Delivery to a Nova Poshta branch or parcel locker in Ukraine."),
      [("1", "3.00"), ("2", "4.00"), ("5", "6.00")]),
-    ("eu", "European Union — tracked post", "Tracked international post to the 27 member states of the EU.",
+    ("eu", gettext_noop("European Union — tracked post"),
+     gettext_noop("Tracked international post to the 27 member states of the EU."),
      [("0.5", "6.00"), ("1", "9.00"), ("2", "12.00"), ("5", "18.00")]),
-    ("world", "Rest of the world — tracked post", "Tracked international post to every other country we ship to.",
+    ("world", gettext_noop("Rest of the world — tracked post"),
+     gettext_noop("Tracked international post to every other country we ship to."),
      [("0.5", "10.00"), ("1", "15.00"), ("2", "22.00"), ("5", "35.00")]),
 )
 

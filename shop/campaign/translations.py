@@ -11,6 +11,19 @@ from shop.catalogue.freshness import bump_catalogue_version
 
 
 @transaction.atomic
+def save_product_translation(*, product: Any, title: str, description: str, language: str = "uk") -> None:
+    """One product's texts from its dashboard form; an emptied title removes the translation."""
+    if title.strip():
+        ProductTranslation.objects.update_or_create(
+            product=product, language=language,
+            defaults={"title": title.strip(), "description": description.strip()},
+        )
+    else:
+        ProductTranslation.objects.filter(product=product, language=language).delete()
+    bump_catalogue_version()  # cached product grids show titles
+
+
+@transaction.atomic
 def save_catalogue_translations(
     *, products: dict[Any, dict[str, str]], categories: dict[Any, dict[str, str]], language: str = "uk"
 ) -> int:

@@ -18,6 +18,7 @@ from django.utils import translation
 from oscar.core.loading import get_class, get_model
 
 from donations.money import Money
+from shop.catalogue.translation import CATALOGUE_LANGUAGE
 from shop.catalogue.variants import attribute_values_prefetch, recorded_options
 from shop.payments import stripe_gateway
 from shop.payments.impact import impact_link_for, impact_url
@@ -125,7 +126,10 @@ def _place_order(attempt: PaymentAttempt) -> Any:
     basket.strategy = Selector().strategy(user=attempt.user)
     Applicator().apply(basket, attempt.user, None)
     address = _shipping_address(attempt)
-    method = _shipping_method(basket, address, attempt.shipping_method_code)
+    # The order keeps the method's name in the catalogue's language, whichever
+    # request places it (the webhook has no language); pages translate it back.
+    with translation.override(CATALOGUE_LANGUAGE):
+        method = _shipping_method(basket, address, attempt.shipping_method_code)
     shipping_charge = method.calculate(basket)
     total = OrderTotalCalculator().calculate(basket, shipping_charge)
     if Money.from_decimal(total.incl_tax, total.currency) != Money(attempt.total_minor, attempt.currency):

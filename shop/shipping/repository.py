@@ -13,6 +13,8 @@ from django.utils.translation import gettext_lazy as _
 from oscar.apps.shipping import methods, repository
 from oscar.core.loading import get_model
 
+from shop.catalogue.translation import shipping_method_name
+
 WeightBased = get_model("shipping", "WeightBased")
 
 
@@ -39,8 +41,8 @@ class Repository(repository.Repository):
     ) -> list[Any]:
         available = WeightBased.objects.prefetch_related("bands").order_by("code")
         if shipping_addr is not None:
-            return list(available.filter(countries=shipping_addr.country_id))
-        return list(available)
+            return localised(available.filter(countries=shipping_addr.country_id))
+        return localised(available)
 
     def get_default_shipping_method(self, basket: Any, shipping_addr: Any = None, **kwargs: Any) -> Any:
         """The method the basket page shows: the address's cheapest, or without one what shipping costs at least."""
@@ -57,3 +59,17 @@ def cheapest_charge(shipping_methods: list[Any], basket: Any) -> Any | None:
     """The lowest charge among the methods for this basket, or None when there are none."""
     charges = [method.calculate(basket) for method in shipping_methods]
     return min(charges, key=lambda price: price.incl_tax, default=None)
+
+
+def localised(rows: Any) -> list[Any]:
+    """The methods named and described in the active language, for the pages that list them.
+
+    The rows are fresh instances that are never saved, so the database keeps
+    the names staff wrote; an order stores the name in the catalogue's
+    language (fulfilment places orders under it) and pages translate it back.
+    """
+    rows = list(rows)
+    for method in rows:
+        method.name = shipping_method_name(method.name)
+        method.description = shipping_method_name(method.description)
+    return rows

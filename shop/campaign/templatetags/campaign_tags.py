@@ -8,8 +8,9 @@ from django import template
 from django.conf import settings
 from django.templatetags.static import static
 from django.urls import translate_url
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext
 
+from shop.catalogue import translation as catalogue_translation
 from shop.catalogue.translation import category_name, product_description, product_title
 
 register = template.Library()
@@ -48,7 +49,7 @@ def share_links(context, url: str, text: str) -> list[dict[str, str]]:
          "href": "https://t.me/share/url?" + urlencode({"url": page_url, "text": f"{text} #{hashtag}"})},
         {"name": "WhatsApp", "icon": "",
          "href": "https://wa.me/?" + urlencode({"text": f"{text} {page_url} #{hashtag}"})},
-        {"name": "Email", "icon": "fas fa-envelope",
+        {"name": gettext("Email"), "icon": "fas fa-envelope",
          "href": f"mailto:?subject={quote(text)}&body={quote(page_url)}"},
     ]
 
@@ -94,3 +95,31 @@ def localised_description(product) -> str:
 @register.filter
 def localised_name(category) -> str:
     return category_name(category)
+
+
+@register.filter
+def image_alt(image, product) -> str:
+    """``{{ image|image_alt:product }}``: the caption on /en/, the product's title in other languages."""
+    return catalogue_translation.image_alt(image, product)
+
+
+@register.filter
+def address_lines(address) -> list[str]:
+    """The address's lines, the country named in the page's language."""
+    return catalogue_translation.address_lines(address)
+
+
+@register.filter
+def country_name(country) -> str:
+    return catalogue_translation.country_name(country)
+
+
+@register.filter
+def shipping_name(name) -> str:
+    """A shipping method's name or description (or an order's stored one) in the page's language."""
+    return catalogue_translation.shipping_method_name(str(name or ""))
+
+
+@register.filter
+def option_value(value) -> str:
+    return catalogue_translation.option_value(str(value or ""))

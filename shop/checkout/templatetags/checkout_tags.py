@@ -8,6 +8,7 @@ from django import template
 from oscar.templatetags.currency_filters import currency
 
 from shop import order_status
+from shop.catalogue.translation import line_title as title_in_language
 from shop.checkout.steps import CheckoutStep
 from shop.checkout.steps import checkout_steps as build_checkout_steps
 from shop.donation import gift_line_title, is_donation
@@ -28,9 +29,14 @@ def is_gift(line: Any) -> bool:
 
 @register.filter
 def line_title(line: Any) -> str:
-    """A basket or order line's name: "Gift to the aid fund — €17.50" for a gift, else its description."""
+    """A basket or order line's name: "Gift to the aid fund — €17.50" for a gift, else its product.
+
+    A basket line's description is already in the page's language; an order
+    line's stored title is in the catalogue's, so it is read from the product's
+    translation while the product exists (shop.catalogue.translation.line_title).
+    """
     if not is_gift(line):
-        return line.description
+        return title_in_language(line) if hasattr(line, "order_id") else line.description
     price = line.line_price_incl_tax
     if price is None:  # a basket line whose tax is not known
         price = line.line_price_excl_tax
