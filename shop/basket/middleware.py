@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from oscar.apps.basket.middleware import BasketMiddleware as OscarBasketMiddleware
 
 from shop.payments.abandoned import Outcome, settle_on_return
+from shop.payments.order_lookup import show_order_to_this_browser
 
 
 def hand_basket_back(request: HttpRequest, basket_id: int) -> None:
@@ -44,10 +45,12 @@ class BasketMiddleware(OscarBasketMiddleware):
             return None
         if settlement.outcome is Outcome.ORDER_PLACED and request.resolver_match.namespace == "customer":
             # On their way to an order page already (the email's status link): no detour.
+            show_order_to_this_browser(request.session, settlement.order)
             messages.success(request, _("Your payment went through: thank you! Your confirmation email is on its way."))
             return None
         if settlement.outcome is Outcome.ORDER_PLACED:
             request.session["checkout_order_id"] = settlement.order.id
+            show_order_to_this_browser(request.session, settlement.order)
             messages.success(request, _("Your payment went through: thank you! Here is your order."))
             return redirect("checkout:thank-you")
         if settlement.outcome is Outcome.BASKET_RETURNED:

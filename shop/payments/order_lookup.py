@@ -82,3 +82,14 @@ def _count_try(key: str) -> None:
         cache.incr(key)
     except ValueError:  # expired between add() and incr()
         cache.add(key, 1, window)
+
+
+# Oscar's guest order page shows the order once the session holds its email (AnonymousOrderMixin).
+ANON_ORDER_EMAIL_SESSION_KEY = "anon_order_email"
+
+
+def show_order_to_this_browser(session: Any, order: Any) -> None:
+    """The browser that paid for a guest order, or named its number and email, sees its status page without
+    typing the email again (after the thank-you page's "view order status", and after a successful lookup)."""
+    if order.user_id is None:
+        session[ANON_ORDER_EMAIL_SESSION_KEY] = order.email

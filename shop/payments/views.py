@@ -25,7 +25,7 @@ from shop.payments.abandoned import (
 from shop.payments.forms import FindOrderForm
 from shop.payments.fulfilment import PaymentMismatch, fulfil_checkout_session
 from shop.payments.models import PaymentAttempt
-from shop.payments.order_lookup import look_up_order
+from shop.payments.order_lookup import look_up_order, show_order_to_this_browser
 from shop.payments.webhooks import (
     NOT_THE_SHOPS,
     NotTheShops,
@@ -118,6 +118,7 @@ def payment_return(request: HttpRequest) -> HttpResponse:
         return render(request, "payments/processing.html", {"attempt": attempt}, status=202)
     forget_attempt(request.session)
     request.session["checkout_order_id"] = order.id
+    show_order_to_this_browser(request.session, order)
     return redirect("checkout:thank-you")
 
 
@@ -136,6 +137,7 @@ def payment_cancelled(request: HttpRequest) -> HttpResponse:
     if settlement.outcome is Outcome.ORDER_PLACED:
         forget_attempt(request.session)
         request.session["checkout_order_id"] = settlement.order.id
+        show_order_to_this_browser(request.session, settlement.order)
         messages.info(request, _("This payment had already gone through, so nothing was cancelled. Thank you!"))
         return redirect("checkout:thank-you")
     if settlement.outcome is Outcome.BASKET_RETURNED:
@@ -180,7 +182,6 @@ def find_order(request: HttpRequest) -> HttpResponse:
                   "your confirmation email."),
             )
         else:
-            # Oscar's guest order page asks for the email once more unless the session holds it.
-            request.session["anon_order_email"] = result.order.email
+            show_order_to_this_browser(request.session, result.order)
             return redirect(result.status_path)
     return render(request, "payments/find_order.html", {"form": form}, status=status)

@@ -147,6 +147,22 @@ def test_webhook_first_then_return_page_shows_the_order(client, attempt, stripe_
     assert token in mail.outbox[0].body
 
 
+@pytest.mark.django_db(transaction=True)
+def test_the_browser_that_paid_sees_its_order_status_without_typing_the_email(client, attempt, stripe_http):
+    from shop.payments.fulfilment import order_status_path
+
+    stripe_http.respond(responses.session_paid())
+    client.get(reverse("payments:return") + f"?session_id={responses.SESSION_ID}")
+    order = Order.objects.get()
+    assert order.user_id is None
+    status_page = client.get(order_status_path(order))
+    assert status_page.status_code == 200, status_page.get("Location")
+    assert order.number in status_page.content.decode()
+    # Another browser still has to name the order's email first.
+    client.cookies.clear()
+    assert client.get(order_status_path(order)).status_code == 302
+
+
 @pytest.mark.django_db
 def test_return_page_tells_the_truth_while_payment_is_processing(client, attempt, stripe_http):
     stripe_http.respond(responses.session_processing())
