@@ -18,6 +18,7 @@ from django.db import transaction
 from django.test import override_settings
 from oscar.core.loading import get_model
 
+from donations import ledger
 from shop.campaign.models import CampaignPage
 from shop.donation import DONATION_PRODUCT_CLASS_SLUG
 
@@ -53,6 +54,9 @@ def first_run(django_db_setup, django_db_blocker):
     """One seed_demo for the whole module, never committed."""
     # pytest-django turns DEBUG off for tests; seed_demo only runs with it on.
     with django_db_blocker.unblock(), override_settings(DEBUG=True), transaction.atomic():
+        # As tests/conftest.py's _chart_of_accounts does per test: an earlier transactional test may
+        # have flushed the accounts the migrations opened.
+        ledger.open_accounts()
         run = FirstRun(seed_demo(), row_counts(), ledger_size())
         yield run
         transaction.set_rollback(True)
