@@ -16,6 +16,9 @@ $(BIN)/.installed: requirements.lock
 
 # Without STRIPE_SECRET_KEY, `make run` pays through the offline stand-in (shop/payments/standin):
 # localstripe plus a labelled fake of Stripe Checkout, on loopback. Fixed development values, not secrets.
+# axe-core for the accessibility tests (defined before the rules that need it: prerequisites expand on reading)
+AXE := tests/e2e/axe/node_modules/axe-core/axe.min.js
+
 STANDIN_PORT ?= 12111
 LOCALSTRIPE_PORT ?= 12112
 STANDIN_SECRET_KEY := sk_test_standin_not_a_secret
@@ -54,7 +57,6 @@ browser:
 
 ## axe-core for the accessibility browser tests, pinned in tests/e2e/axe/package-lock.json
 ## (installed once; without npm the tests skip locally and fail in CI)
-AXE := tests/e2e/axe/node_modules/axe-core/axe.min.js
 $(AXE): tests/e2e/axe/package-lock.json
 	@if command -v npm >/dev/null 2>&1; then \
 	  npm ci --prefix tests/e2e/axe --no-audit --no-fund --loglevel=error && touch $@; \

@@ -4,6 +4,7 @@ import re
 
 import pytest
 from django.core import mail
+from django.test import Client
 from django.urls import reverse
 from oscar.core.loading import get_model
 
@@ -121,9 +122,13 @@ def test_the_email_links_to_the_order_status_page_which_shows_the_impact_link(cl
     assert f"{SITE}{status_path}" in message.body
     assert f'href="{SITE}{status_path}"' in html_body(message)
 
-    # Oscar asks a guest for the order's email address before it shows the order.
-    form = client.get(status_path, follow=True)
     token = OrderImpactLink.objects.get(order=order).token
+    # The browser that paid sees the order and its impact link at once...
+    assert f'href="/uk/impact/{token}/"' in client.get(status_path).content.decode()
+    # ...anyone else who opens the email's link is asked for the order's email address first.
+    client = Client()
+    form = client.get(status_path, follow=True)
+    assert form.redirect_chain
     assert token not in form.content.decode()
     wrong = client.post(form.redirect_chain[-1][0], {"email": "someone-else@example.org"}, follow=True)
     assert token not in wrong.content.decode()
